@@ -1,0 +1,237 @@
+//! Which parameter values can meet on a branch: the analysis behind "may have no value here"
+//! and "this branch can never be taken".
+//!
+//! Every parameter gets a finite domain: a choice's values, `true`/`false`, or for text and
+//! numbers the literals the runbook compares it with plus one value equal to none of them; and
+//! "no value" when the parameter may be left out. A question about a branch enumerates the
+//! assignments of the parameters involved, keeping those that satisfy the branch's path and the
+//! runbook's `required when` rules. Enumeration stops at [`MAX_WORLDS`] assignments: past that
+//! the answer is unknown and the checker says so instead of guessing.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::ast::{Param, Requirement, TypeKind, Value};
+use crate::cond::Cond;
+
+/// The most assignments one question may enumerate.
+pub const MAX_WORLDS: usize = 1 << 14;
+
+/// One condition on the way to a branch, and whether it holds (`true`) or fails there.
+pub type PathLit = (Cond, bool);
+
+/// The parameter domains of one runbook.
+pub struct Domains<'a> {
+    params: HashMap<&'a str, &'a Param>,
+    domains: HashMap<&'a str, Vec<Option<Value>>>,
+}
+
+impl<'a> Domains<'a> {
+    /// Builds the domains from the declared parameters and every condition in the runbook.
+    pub fn new(params: &[&'a Param], conds: &[&Cond]) -> Domains<'a> {
+        let mut mentioned: HashMap<&str, Vec<Value>> = HashMap::new();
+        for cond in conds {
+            collect_literals(cond, &mut mentioned);
+        }
+        let mut domains = HashMap::new();
+        let mut by_name = HashMap::new();
+        for param in params {
+            let name = param.name.value.as_str();
+            by_name.insert(name, *param);
+            let mut values: Vec<Option<Value>> = match &param.ty.kind {
+                TypeKind::Choice(options) => options
+                    .iter()
+                    .map(|o| Some(Value::Str(o.value.clone())))
+                    .collect(),
+                TypeKind::Bool => vec![Some(Value::Bool(true)), Some(Value::Bool(false))],
+                TypeKind::Secret => vec![Some(Value::Str(String::new()))],
+                TypeKind::Int => {
+                    let mut ints: Vec<i64> = mentioned
+                        .get(name)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|v| {
+                            if let Value::Int(i) = v {
+                                Some(*i)
+                            } else {
+                                None
+                            }
+                        })
+                        .collect();
+                    ints.sort_unstable();
+                    ints.dedup();
+                    let fresh = (0..).find(|i| !ints.contains(i)).unwrap_or(0);
+                    ints.push(fresh);
+                    ints.into_iter().map(|i| Some(Value::Int(i))).collect()
+                }
+                TypeKind::String | TypeKind::Path => {
+                    let mut strs: Vec<String> = mentioned
+                        .get(name)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|v| {
+                            if let Value::Str(s) = v {
+                                Some(s.clone())
+                            } else {
+                                None
+                            }
+                        })
+                        .collect();
+                    strs.sort_unstable();
+                    strs.dedup();
+                    let fresh = (0..)
+                        .map(|i| format!("other{i}"))
+                        .find(|s| !strs.contains(s))
+                        .unwrap_or_default();
+                    strs.push(fresh);
+                    strs.into_iter().map(|s| Some(Value::Str(s))).collect()
+                }
+            };
+            if may_be_unset(param) {
+                values.push(None);
+            }
+            domains.insert(name, values);
+        }
+        Domains {
+            params: by_name,
+            domains,
+        }
+    }
+
+    /// Whether `param` has a value in every assignment that reaches the end of `path`.
+    /// `None` when there are too many assignments to tell.
+    pub fn available(&self, param: &str, path: &[PathLit]) -> Option<bool> {
+        let Some(p) = self.params.get(param) else {
+            return Some(true);
+        };
+        if !may_be_unset(p) {
+            return Some(true);
+        }
+        let exists = self.exists(path, Some(param), |world| world.get(param).is_none())?;
+        Some(!exists)
+    }
+
+    /// Whether some assignment of values reaches the end of `path`. `None` when there are too
+    /// many assignments to tell.
+    pub fn satisfiable(&self, path: &[PathLit]) -> Option<bool> {
+        self.exists(path, None, |_| true)
+    }
+
+    fn exists(
+        &self,
+        path: &[PathLit],
+        extra: Option<&str>,
+        goal: impl Fn(&World<'_>) -> bool,
+    ) -> Option<bool> {
+        let vars = self.variables(path, extra);
+        let total = vars
+            .iter()
+            .try_fold(1usize, |acc, v| acc.checked_mul(self.domains[v].len()))?;
+        if total > MAX_WORLDS {
+            return None;
+        }
+        let constraints: Vec<(&str, &Cond)> = vars
+            .iter()
+            .filter_map(|v| match &self.params[v].requirement {
+                Requirement::When(cond, _) if self.params[v].default.is_none() => Some((*v, cond)),
+                _ => None,
+            })
+            .collect();
+        let mut index = vec![0usize; vars.len()];
+        for _ in 0..total {
+            let world = World {
+                vars: &vars,
+                values: index
+                    .iter()
+                    .zip(&vars)
+                    .map(|(i, v)| &self.domains[v][*i])
+                    .collect(),
+            };
+            let lookup = |name: &str| world.get(name);
+            let required_ok = constraints
+                .iter()
+                .all(|(v, cond)| !cond.eval(&lookup) || world.get(v).is_some());
+            if required_ok
+                && path
+                    .iter()
+                    .all(|(cond, holds)| cond.eval(&lookup) == *holds)
+                && goal(&world)
+            {
+                return Some(true);
+            }
+            // Advance the mixed-radix counter.
+            for (slot, var) in index.iter_mut().zip(&vars) {
+                *slot += 1;
+                if *slot < self.domains[var].len() {
+                    break;
+                }
+                *slot = 0;
+            }
+        }
+        Some(false)
+    }
+
+    /// The parameters that matter for a question: those the path names, `extra`, and those the
+    /// `required when` rules of these name, transitively.
+    fn variables(&self, path: &[PathLit], extra: Option<&str>) -> Vec<&'a str> {
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut todo: Vec<String> = Vec::new();
+        for (cond, _) in path {
+            cond.for_each_param(&mut |n| todo.push(n.value.clone()));
+        }
+        todo.extend(extra.map(str::to_owned));
+        let mut vars = Vec::new();
+        while let Some(name) = todo.pop() {
+            let Some((key, param)) = self.params.get_key_value(name.as_str()) else {
+                continue;
+            };
+            if !seen.insert(key) {
+                continue;
+            }
+            vars.push(*key);
+            if let Requirement::When(cond, _) = &param.requirement {
+                cond.for_each_param(&mut |n| todo.push(n.value.clone()));
+            }
+        }
+        vars.sort_unstable();
+        vars
+    }
+}
+
+/// Whether a parameter can end up without a value.
+pub fn may_be_unset(param: &Param) -> bool {
+    param.default.is_none()
+        && matches!(
+            param.requirement,
+            Requirement::Optional(_) | Requirement::When(..)
+        )
+}
+
+struct World<'w> {
+    vars: &'w [&'w str],
+    values: Vec<&'w Option<Value>>,
+}
+
+impl World<'_> {
+    fn get(&self, name: &str) -> Option<&Value> {
+        let i = self.vars.iter().position(|v| *v == name)?;
+        self.values[i].as_ref()
+    }
+}
+
+fn collect_literals<'c>(cond: &'c Cond, out: &mut HashMap<&'c str, Vec<Value>>) {
+    match cond {
+        Cond::Or(parts, _) | Cond::And(parts, _) => {
+            parts.iter().for_each(|p| collect_literals(p, out))
+        }
+        Cond::Not(inner, _) => collect_literals(inner, out),
+        Cond::Compare { param, value, .. } => out
+            .entry(&param.value)
+            .or_default()
+            .push(value.value.clone()),
+        Cond::In { param, values, .. } => out
+            .entry(&param.value)
+            .or_default()
+            .extend(values.iter().map(|l| l.value.clone())),
+        Cond::IsSet { .. } | Cond::Flag { .. } => {}
+    }
+}

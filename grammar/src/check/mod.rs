@@ -1,0 +1,1002 @@
+//! [`Ast`] to [`Runbook`]: names, types, placement, branch coverage and parameter availability.
+//! Every problem is reported at once, errors and warnings together.
+
+mod domain;
+mod error;
+mod names;
+
+use std::collections::HashMap;
+
+pub use error::CheckError;
+
+use crate::ast::*;
+use crate::code::Code;
+use crate::cond::Cond;
+use crate::diagnostics::{Problem, Severity};
+use crate::span::Span;
+use domain::{Domains, PathLit};
+
+/// A runbook that passed the checks: its branches can be resolved for any valid parameters.
+#[derive(Debug, Clone)]
+pub struct Runbook {
+    /// The syntax tree.
+    pub ast: Ast,
+    /// Warnings the checker found.
+    pub warnings: Vec<Problem>,
+}
+
+impl Runbook {
+    /// The declared parameters, in order.
+    pub fn params(&self) -> impl Iterator<Item = &Param> {
+        self.ast.items.iter().filter_map(|i| {
+            if let Item::Param(p) = i {
+                Some(p)
+            } else {
+                None
+            }
+        })
+    }
+
+    /// The parameter named `name`.
+    pub fn param(&self, name: &str) -> Option<&Param> {
+        self.params().find(|p| p.name.value == name)
+    }
+
+    /// The parameter that fills the document placeholder `text`.
+    pub fn param_for_placeholder(&self, text: &str) -> Option<&Param> {
+        self.params()
+            .find(|p| p.placeholder.as_ref().is_some_and(|t| t.value == text))
+    }
+
+    /// The runbook's title, if it has one.
+    pub fn title(&self) -> Option<&Text> {
+        self.ast.items.iter().find_map(|i| {
+            if let Item::Title(t) = i {
+                Some(t)
+            } else {
+                None
+            }
+        })
+    }
+
+    /// The runbook's description, if it has one.
+    pub fn description(&self) -> Option<&Text> {
+        self.ast.items.iter().find_map(|i| {
+            if let Item::Description(t) = i {
+                Some(t)
+            } else {
+                None
+            }
+        })
+    }
+
+    /// The source document, if declared.
+    pub fn source(&self) -> Option<&Source> {
+        self.ast.items.iter().find_map(|i| {
+            if let Item::Source(s) = i {
+                Some(s)
+            } else {
+                None
+            }
+        })
+    }
+
+    /// The windows, in order.
+    pub fn windows(&self) -> impl Iterator<Item = &Window> {
+        self.ast.items.iter().filter_map(|i| {
+            if let Item::Window(w) = i {
+                Some(w)
+            } else {
+                None
+            }
+        })
+    }
+
+    /// The `finally` block, if any.
+    pub fn finally(&self) -> Option<&Finally> {
+        self.ast.items.iter().find_map(|i| {
+            if let Item::Finally(f) = i {
+                Some(f)
+            } else {
+                None
+            }
+        })
+    }
+}
+
+/// Checks a parsed runbook. Returns the runbook with its warnings, or every problem found when
+/// at least one is an error.
+pub fn check(ast: Ast) -> Result<Runbook, Vec<Problem>> {
+    let problems = {
+        let mut checker = Checker::new(&ast);
+        checker.run();
+        checker.problems
+    };
+    if problems.iter().any(|p| p.severity() == Severity::Error) {
+        Err(problems)
+    } else {
+        Ok(Runbook {
+            ast,
+            warnings: problems,
+        })
+    }
+}
+
+/// Where an item sits, which decides what it may be.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// Directly in the runbook or in a branch at runbook level: steps.
+    Top,
+    /// Inside a step or a branch inside a step: actions.
+    Step,
+    /// Inside `finally`: actions.
+    Finally,
+}
+
+struct Checker<'a> {
+    ast: &'a Ast,
+    params: HashMap<String, &'a Param>,
+    placeholders: HashMap<&'a str, &'a Param>,
+    domains: Domains<'a>,
+    steps: Vec<&'a Step>,
+    path: Vec<PathLit>,
+    problems: Vec<Problem>,
+    warned_complex: bool,
+}
+
+impl<'a> Checker<'a> {
+    fn new(ast: &'a Ast) -> Checker<'a> {
+        let params: Vec<&Param> = ast
+            .items
+            .iter()
+            .filter_map(|i| {
+                if let Item::Param(p) = i {
+                    Some(p)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let mut conds = Vec::new();
+        collect_conds(&ast.items, &mut conds);
+        for p in &params {
+            if let Requirement::When(c, _) = &p.requirement {
+                conds.push(c);
+            }
+        }
+        let domains = Domains::new(&params, &conds);
+        Checker {
+            ast,
+            params: HashMap::new(),
+            placeholders: HashMap::new(),
+            domains,
+            steps: Vec::new(),
+            path: Vec::new(),
+            problems: Vec::new(),
+            warned_complex: false,
+        }
+    }
+
+    fn run(&mut self) {
+        self.header();
+        self.declare_params();
+        self.collect_steps(&self.ast.items);
+        for item in &self.ast.items {
+            self.item(item, Place::Top);
+        }
+        self.windows();
+        if self.steps.is_empty() {
+            self.warn(
+                "this runbook has no steps",
+                self.ast.name.span,
+                "nothing to run",
+                "add a step: `step first \"What it does\" { run { ... } }`",
+            );
+        }
+    }
+
+    fn push(&mut self, e: CheckError) {
+        self.problems.push(Problem::Check(e));
+    }
+
+    fn warn(&mut self, message: &str, span: Span, label: &str, help: &str) {
+        self.push(CheckError::Suspicious {
+            message: message.into(),
+            span,
+            label: label.into(),
+            help: help.into(),
+        });
+    }
+
+    fn invalid(&mut self, message: String, span: Span, label: &str, help: String) {
+        self.push(CheckError::Invalid {
+            message,
+            span,
+            label: label.into(),
+            help,
+        });
+    }
+
+    /// At most one title, source and description.
+    fn header(&mut self) {
+        let mut seen: HashMap<&'static str, Span> = HashMap::new();
+        for item in &self.ast.items {
+            let kind = match item {
+                Item::Title(_) => "title",
+                Item::Source(_) => "source",
+                Item::Description(_) => "description",
+                Item::Finally(_) => "finally",
+                _ => continue,
+            };
+            let span = item.span();
+            if let Some(first) = seen.get(kind) {
+                self.push(CheckError::Duplicate {
+                    kind: "the runbook's",
+                    name: kind.into(),
+                    span,
+                    first: *first,
+                    help: format!("keep one `{kind}`"),
+                });
+            } else {
+                seen.insert(kind, span);
+            }
+        }
+    }
+
+    fn declare_params(&mut self) {
+        let params: Vec<&'a Param> = self
+            .ast
+            .items
+            .iter()
+            .filter_map(|i| {
+                if let Item::Param(p) = i {
+                    Some(p)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        for param in &params {
+            let name = &param.name;
+            // PowerShell variable names are case-insensitive: `$Role` and `$role` are one variable.
+            let key = name.value.to_ascii_lowercase();
+            if let Some(first) = self.params.get(&key) {
+                self.push(CheckError::Duplicate {
+                    kind: "parameter",
+                    name: name.value.clone(),
+                    span: name.span,
+                    first: first.name.span,
+                    help: "parameter names must differ beyond upper and lower case (PowerShell variables ignore case); rename one".into(),
+                });
+                continue;
+            }
+            if let Some(reason) = names::reserved(&name.value) {
+                self.push(CheckError::Reserved {
+                    name: name.value.clone(),
+                    reason,
+                    span: name.span,
+                    help: format!("choose another name, such as `{}Value`", name.value),
+                });
+            }
+            self.params.insert(key, param);
+            if let Some(ph) = &param.placeholder {
+                if !names::is_placeholder(&ph.value) {
+                    self.invalid(
+                        format!("`{}` is not a document placeholder", ph.value),
+                        ph.span,
+                        "not in `<...>` form",
+                        "a placeholder is written in angle brackets, starting with a letter, as in the document: `placeholder \"<SQL Server FQDN>\"`".into(),
+                    );
+                } else if let Some(first) = self.placeholders.get(ph.value.as_str()) {
+                    self.push(CheckError::Duplicate {
+                        kind: "placeholder",
+                        name: ph.value.clone(),
+                        span: ph.span,
+                        first: first.placeholder.as_ref().map_or(first.span, |t| t.span),
+                        help: "each placeholder is filled by one parameter; remove it from one of them".into(),
+                    });
+                } else {
+                    self.placeholders.insert(ph.value.as_str(), param);
+                }
+            }
+        }
+        for param in params {
+            self.param(param);
+        }
+    }
+
+    fn param(&mut self, param: &'a Param) {
+        let name = &param.name.value;
+        if let TypeKind::Choice(options) = &param.ty.kind {
+            let mut seen: HashMap<&str, Span> = HashMap::new();
+            for option in options {
+                if let Some(first) = seen.insert(&option.value, option.span) {
+                    self.push(CheckError::Duplicate {
+                        kind: "choice value",
+                        name: option.value.clone(),
+                        span: option.span,
+                        first,
+                        help: "remove the repeated value".into(),
+                    });
+                }
+            }
+        }
+        if let Some(default) = &param.default {
+            match (&param.ty.kind, &default.value) {
+                (TypeKind::Secret, _) => self.invalid(
+                    format!("the secret `{name}` cannot have a default"),
+                    default.span,
+                    "a secret written in the runbook is no secret",
+                    format!("remove the default and pass the value at run time: `--param {name}=...` or the environment variable `TEJUN_SECRET_{name}`"),
+                ),
+                (TypeKind::Choice(options), Value::Str(s)) if !options.iter().any(|o| &o.value == s) => {
+                    let allowed = names::quoted_list(options.iter().map(|o| o.value.as_str()));
+                    self.push(CheckError::Type {
+                        message: format!("the default of `{name}` is not one of its choices"),
+                        span: default.span,
+                        label: "not a choice".into(),
+                        help: format!("write one of {allowed}"),
+                    });
+                }
+                (kind, value) if !names::fits(kind, value) => self.push(CheckError::Type {
+                    message: format!("the default of `{name}` is not a {}", kind.name()),
+                    span: default.span,
+                    label: format!("{} value", names::value_kind(value)),
+                    help: names::example(kind),
+                }),
+                _ => {}
+            }
+            match &param.requirement {
+                Requirement::When(_, span)
+                | Requirement::Always(span)
+                | Requirement::Optional(span) => self.warn(
+                    &format!("`{name}` has a default, so it always has a value"),
+                    *span,
+                    "has no effect",
+                    "remove this, or remove the default",
+                ),
+                Requirement::Implicit => {}
+            }
+        }
+        if let Requirement::When(cond, _) = &param.requirement {
+            let mut names_itself = None;
+            cond.for_each_param(&mut |n| {
+                if n.value.eq_ignore_ascii_case(name) {
+                    names_itself = Some(n.span);
+                }
+            });
+            if let Some(span) = names_itself {
+                self.invalid(
+                    format!("`{name}` is required on a condition that names `{name}` itself"),
+                    span,
+                    "names itself",
+                    "make it depend on another parameter, or write `optional`".into(),
+                );
+            } else {
+                self.cond(cond);
+            }
+        }
+    }
+
+    fn collect_steps(&mut self, items: &'a [Item]) {
+        for item in items {
+            match item {
+                Item::Step(step) => {
+                    if let Some(first) = self.steps.iter().find(|s| s.id.value == step.id.value) {
+                        let first = first.id.span;
+                        self.push(CheckError::Duplicate {
+                            kind: "step",
+                            name: step.id.value.clone(),
+                            span: step.id.span,
+                            first,
+                            help: "step ids identify steps in plans, journals and windows; give this one another id".into(),
+                        });
+                    } else {
+                        self.steps.push(step);
+                    }
+                    self.collect_steps(&step.items);
+                }
+                Item::When(w) => {
+                    for arm in &w.arms {
+                        self.collect_steps(&arm.body.items);
+                    }
+                    if let Some(body) = &w.otherwise {
+                        self.collect_steps(&body.items);
+                    }
+                }
+                Item::Match(m) => m
+                    .arms
+                    .iter()
+                    .for_each(|arm| self.collect_steps(&arm.body.items)),
+                _ => {}
+            }
+        }
+    }
+
+    fn item(&mut self, item: &'a Item, place: Place) {
+        match item {
+            Item::Title(_)
+            | Item::Source(_)
+            | Item::Description(_)
+            | Item::Param(_)
+            | Item::Window(_) => {}
+            Item::Finally(f) => {
+                for inner in &f.items {
+                    if let Item::Quote(q) = inner {
+                        self.misplaced(
+                            "a `quote` belongs to a step",
+                            q.span,
+                            "move the quote into the step it quotes",
+                        );
+                    } else {
+                        self.item(inner, Place::Finally);
+                    }
+                }
+            }
+            Item::Step(step) => {
+                if place != Place::Top {
+                    self.misplaced(
+                        "a step cannot sit inside a step or `finally`",
+                        step.id.span,
+                        "close the enclosing step first, or turn this into actions of the enclosing step",
+                    );
+                }
+                for inner in &step.items {
+                    self.item(inner, Place::Step);
+                }
+            }
+            Item::Quote(q) => {
+                if place != Place::Step {
+                    self.misplaced(
+                        "a `quote` belongs to a step",
+                        q.span,
+                        "move the quote into the step it quotes",
+                    );
+                }
+            }
+            Item::Action(action) => {
+                if place == Place::Top {
+                    self.misplaced(
+                        &format!("`{}` must sit inside a step", action.keyword()),
+                        action.span(),
+                        "wrap it in a step: `step some-id \"What it does\" { ... }`",
+                    );
+                }
+                self.action(action, place);
+            }
+            Item::When(w) => self.when(w, place),
+            Item::Match(m) => self.match_(m, place),
+        }
+    }
+
+    fn misplaced(&mut self, message: &str, span: Span, help: &str) {
+        self.push(CheckError::Misplaced {
+            message: message.into(),
+            span,
+            help: help.into(),
+        });
+    }
+
+    fn action(&mut self, action: &'a Action, place: Place) {
+        if let Some(code) = action.code() {
+            self.code(code);
+        }
+        match action {
+            Action::Run(run) => {
+                if let Some(t) = run.timeout.filter(|t| t.millis == 0) {
+                    self.invalid(
+                        "a timeout of zero".into(),
+                        t.span,
+                        "zero",
+                        "write a positive duration, such as `timeout 10m`".into(),
+                    );
+                }
+            }
+            Action::Ensure(check) => {
+                if let Some(poll) = &check.poll {
+                    let every = poll.every.map_or(0, |e| e.millis);
+                    if poll.within.millis == 0 || (poll.every.is_some() && every == 0) {
+                        self.invalid(
+                            "a poll needs positive durations".into(),
+                            poll.span,
+                            "zero",
+                            "write for example `within 5m every 10s`".into(),
+                        );
+                    } else if every > poll.within.millis {
+                        self.warn(
+                            "the poll interval is longer than the time allowed",
+                            poll.span,
+                            "polls only once",
+                            "make `every` shorter than `within`",
+                        );
+                    }
+                }
+            }
+            Action::SkipIf(s) if place == Place::Finally => self.misplaced(
+                "`skip if` has no step to skip in `finally`",
+                s.span,
+                "remove it, or move the cleanup into a step",
+            ),
+            Action::Manual(m) if m.instruction.value.trim().is_empty() => self.invalid(
+                "a manual action with no instruction".into(),
+                m.instruction.span,
+                "empty",
+                "say what the operator must do: `manual \"Log on as a member of CsAdministrator\"`"
+                    .into(),
+            ),
+            _ => {}
+        }
+    }
+
+    /// Placeholders in code: each must be filled by a parameter that has a value on this branch.
+    fn code(&mut self, code: &'a Code) {
+        for ph in &code.placeholders {
+            match self.placeholders.get(ph.text.as_str()).copied() {
+                Some(param) => self.require_available(&param.name.value, ph.span),
+                None if ph.in_string => {}
+                None => {
+                    let declared: Vec<&str> = self.placeholders.keys().copied().collect();
+                    let help = match names::closest(&ph.text, &declared) {
+                        Some(near) => format!(
+                            "did you mean `{near}`? Otherwise declare the parameter that fills it: `param Name: string placeholder \"{}\"`",
+                            ph.text
+                        ),
+                        None => format!(
+                            "declare the parameter that fills it: `param Name: string placeholder \"{}\"`",
+                            ph.text
+                        ),
+                    };
+                    self.push(CheckError::UnfilledPlaceholder {
+                        text: ph.text.clone(),
+                        span: ph.span,
+                        help,
+                    });
+                }
+            }
+        }
+    }
+
+    fn require_available(&mut self, name: &str, span: Span) {
+        match self.domains.available(name, &self.path) {
+            Some(true) => {}
+            Some(false) => {
+                let param = self.params.get(&name.to_ascii_lowercase()).copied();
+                let help = match param.map(|p| &p.requirement) {
+                    Some(Requirement::When(cond, _)) => format!(
+                        "`{name}` is required only when `{cond}`: put this under `when {cond} {{ ... }}`, or give `{name}` a default"
+                    ),
+                    _ => format!(
+                        "`{name}` is optional: put this under `when {name} is set {{ ... }}`, or give `{name}` a default"
+                    ),
+                };
+                self.push(CheckError::Unavailable {
+                    param: name.to_owned(),
+                    span,
+                    help,
+                });
+            }
+            None => self.too_complex(span),
+        }
+    }
+
+    fn too_complex(&mut self, span: Span) {
+        if !self.warned_complex {
+            self.warned_complex = true;
+            self.warn(
+                "too many parameter combinations to check this branch",
+                span,
+                "not analysed",
+                "conditions here involve so many parameters that tejun cannot check which have values; simplify the conditions",
+            );
+        }
+    }
+
+    /// Checks a condition at the current path: names, types, and that every parameter it
+    /// compares has a value (taking earlier `and`/`or` operands into account).
+    fn cond(&mut self, cond: &'a Cond) {
+        match cond {
+            Cond::And(parts, _) | Cond::Or(parts, _) => {
+                let holds = matches!(cond, Cond::And(..));
+                let depth = self.path.len();
+                for part in parts {
+                    self.cond(part);
+                    self.path.push((part.clone(), holds));
+                }
+                self.path.truncate(depth);
+            }
+            Cond::Not(inner, _) => self.cond(inner),
+            Cond::IsSet { param, .. } => {
+                self.lookup(param);
+            }
+            Cond::Flag { param, span } => {
+                if let Some(p) = self.lookup(param) {
+                    if p.ty.kind != TypeKind::Bool {
+                        self.push(CheckError::Type {
+                            message: format!(
+                                "`{}` is a {}, not a bool",
+                                param.value,
+                                p.ty.kind.name()
+                            ),
+                            span: *span,
+                            label: "needs a comparison".into(),
+                            help: names::compare_example(&param.value, &p.ty.kind),
+                        });
+                    } else {
+                        self.require_available(&param.value, param.span);
+                    }
+                }
+            }
+            Cond::Compare { param, value, .. } => self.compare(param, std::slice::from_ref(value)),
+            Cond::In { param, values, .. } => self.compare(param, values),
+        }
+    }
+
+    fn compare(&mut self, param: &Name, values: &[Literal]) {
+        let Some(p) = self.lookup(param) else { return };
+        if p.ty.kind == TypeKind::Secret {
+            self.push(CheckError::Type {
+                message: format!("the secret `{}` cannot be used in a condition", param.value),
+                span: param.span,
+                label: "secret".into(),
+                help:
+                    "branching on a secret would reveal it in the plan; branch on another parameter"
+                        .into(),
+            });
+            return;
+        }
+        for value in values {
+            match (&p.ty.kind, &value.value) {
+                (TypeKind::Choice(options), Value::Str(s))
+                    if !options.iter().any(|o| &o.value == s) =>
+                {
+                    let allowed: Vec<&str> = options.iter().map(|o| o.value.as_str()).collect();
+                    let help = match names::closest(s, &allowed) {
+                        Some(near) => format!("did you mean \"{near}\"?"),
+                        None => format!(
+                            "`{}` is one of {}",
+                            param.value,
+                            names::quoted_list(allowed.iter().copied())
+                        ),
+                    };
+                    self.push(CheckError::Type {
+                        message: format!("\"{s}\" is not a choice of `{}`", param.value),
+                        span: value.span,
+                        label: "never equal".into(),
+                        help,
+                    });
+                }
+                (kind, v) if !names::fits(kind, v) => self.push(CheckError::Type {
+                    message: format!(
+                        "`{}` is a {}, compared here with a {} value",
+                        param.value,
+                        kind.name(),
+                        names::value_kind(v)
+                    ),
+                    span: value.span,
+                    label: "wrong type".into(),
+                    help: names::example(kind),
+                }),
+                _ => {}
+            }
+        }
+        self.require_available(&param.value, param.span);
+    }
+
+    fn lookup(&mut self, name: &Name) -> Option<&'a Param> {
+        if let Some(p) = self.params.get(&name.value.to_ascii_lowercase()).copied() {
+            if p.name.value != name.value {
+                self.push(CheckError::UnknownName {
+                    kind: "parameter",
+                    name: name.value.clone(),
+                    span: name.span,
+                    help: format!("write it as declared: `{}`", p.name.value),
+                });
+            }
+            return Some(p);
+        }
+        let declared: Vec<&str> = self
+            .params
+            .values()
+            .map(|p| p.name.value.as_str())
+            .collect();
+        let help = match names::closest(&name.value, &declared) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None => format!("declare it: `param {}: string`", name.value),
+        };
+        self.push(CheckError::UnknownName {
+            kind: "parameter",
+            name: name.value.clone(),
+            span: name.span,
+            help,
+        });
+        None
+    }
+
+    fn when(&mut self, w: &'a When, place: Place) {
+        let depth = self.path.len();
+        let mut restarts = Vec::new();
+        for arm in &w.arms {
+            self.cond(&arm.cond);
+            self.path.push((arm.cond.clone(), true));
+            self.reachable(arm.cond.span());
+            self.body(&arm.body, place);
+            self.path.pop();
+            restarts.push(first_restart(&arm.body.items));
+            self.path.push((arm.cond.clone(), false));
+        }
+        if let Some(body) = &w.otherwise {
+            self.reachable(body.span);
+            self.body(body, place);
+            restarts.push(first_restart(&body.items));
+        } else {
+            restarts.push(None);
+        }
+        self.path.truncate(depth);
+        self.divergent_restart(&restarts, w.span);
+    }
+
+    fn match_(&mut self, m: &'a Match, place: Place) {
+        let Some(param) = self.lookup(&m.param) else {
+            return;
+        };
+        let TypeKind::Choice(options) = &param.ty.kind else {
+            self.push(CheckError::Type {
+                message: format!(
+                    "`match` needs a choice parameter; `{}` is a {}",
+                    m.param.value,
+                    param.ty.kind.name()
+                ),
+                span: m.param.span,
+                label: "not a choice".into(),
+                help:
+                    "use `when` for other types, or declare the parameter as `choice(\"a\", \"b\")`"
+                        .into(),
+            });
+            return;
+        };
+        self.require_available(&m.param.value, m.param.span);
+        let mut covered: Vec<&str> = Vec::new();
+        let depth = self.path.len();
+        let mut restarts = Vec::new();
+        for arm in &m.arms {
+            let values: Vec<&Text> = match &arm.pattern {
+                Pattern::Wildcard(_) => options
+                    .iter()
+                    .filter(|o| !covered.contains(&o.value.as_str()))
+                    .collect(),
+                Pattern::Values(values) => values.iter().collect(),
+            };
+            if let Pattern::Values(vs) = &arm.pattern {
+                for v in vs {
+                    if !options.iter().any(|o| o.value == v.value) {
+                        let allowed: Vec<&str> = options.iter().map(|o| o.value.as_str()).collect();
+                        let help = match names::closest(&v.value, &allowed) {
+                            Some(near) => format!("did you mean \"{near}\"?"),
+                            None => format!(
+                                "`{}` is one of {}",
+                                m.param.value,
+                                names::quoted_list(allowed.iter().copied())
+                            ),
+                        };
+                        self.push(CheckError::Type {
+                            message: format!(
+                                "\"{}\" is not a choice of `{}`",
+                                v.value, m.param.value
+                            ),
+                            span: v.span,
+                            label: "never matches".into(),
+                            help,
+                        });
+                    }
+                }
+            }
+            let arm_values: Vec<&str> = values.iter().map(|t| t.value.as_str()).collect();
+            if !arm_values.is_empty() && arm_values.iter().all(|v| covered.contains(v)) {
+                self.warn(
+                    "this arm is never taken: earlier arms take all its values",
+                    arm.span,
+                    "unreachable",
+                    "remove it, or move it above the arm that takes its values",
+                );
+            }
+            let pattern_cond = Cond::In {
+                param: m.param.clone(),
+                negated: false,
+                values: values
+                    .iter()
+                    .map(|t| Literal {
+                        value: Value::Str(t.value.clone()),
+                        span: t.span,
+                    })
+                    .collect(),
+                span: arm.span,
+            };
+            self.path.push((pattern_cond.clone(), true));
+            if let Some(guard) = &arm.guard {
+                self.cond(guard);
+                self.path.push((guard.clone(), true));
+            }
+            self.body(&arm.body, place);
+            restarts.push(first_restart(&arm.body.items));
+            if arm.guard.is_some() {
+                self.path.pop();
+            }
+            self.path.pop();
+            let arm_cond = match &arm.guard {
+                Some(guard) => Cond::And(vec![pattern_cond, guard.clone()], arm.span),
+                None => {
+                    covered.extend(arm_values.iter().copied());
+                    pattern_cond
+                }
+            };
+            self.path.push((arm_cond, false));
+        }
+        self.path.truncate(depth);
+        let missing: Vec<&str> = options
+            .iter()
+            .map(|o| o.value.as_str())
+            .filter(|v| !covered.contains(v))
+            .collect();
+        if !missing.is_empty() {
+            let first = missing[0];
+            self.push(CheckError::MatchMissing {
+                param: m.param.value.clone(),
+                missing: names::quoted_list(missing.iter().copied()),
+                span: m.span,
+                help: format!(
+                    "add an arm without `when` for each, such as `\"{first}\" => {{ ... }}`, or end with `_ => {{ ... }}`"
+                ),
+            });
+        }
+        self.divergent_restart(&restarts, m.span);
+    }
+
+    fn body(&mut self, body: &'a Body, place: Place) {
+        for item in &body.items {
+            self.item(item, place);
+        }
+    }
+
+    fn reachable(&mut self, span: Span) {
+        // An unknown parameter is already reported; it would make every branch look unreachable.
+        let mut unknown = false;
+        for (cond, _) in &self.path {
+            cond.for_each_param(&mut |n| {
+                unknown |= !self.params.contains_key(&n.value.to_ascii_lowercase())
+            });
+        }
+        if unknown {
+            return;
+        }
+        match self.domains.satisfiable(&self.path) {
+            Some(false) => self.warn(
+                "this branch can never be taken",
+                span,
+                "no parameter values reach it",
+                "the conditions on the way here contradict each other; fix the condition or remove the branch",
+            ),
+            Some(true) => {}
+            None => self.too_complex(span),
+        }
+    }
+
+    fn divergent_restart(&mut self, restarts: &[Option<Span>], branch: Span) {
+        if restarts.iter().any(Option::is_none)
+            && let Some(span) = restarts.iter().flatten().next()
+        {
+            self.push(CheckError::DivergentRestart {
+                span: *span,
+                branch,
+            });
+        }
+    }
+
+    fn windows(&mut self) {
+        let windows: Vec<&'a Window> = self
+            .ast
+            .items
+            .iter()
+            .filter_map(|i| {
+                if let Item::Window(w) = i {
+                    Some(w)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for w in windows {
+            if let Some(first) = seen.insert(&w.name.value, w.name.span) {
+                self.push(CheckError::Duplicate {
+                    kind: "window",
+                    name: w.name.value.clone(),
+                    span: w.name.span,
+                    first,
+                    help: "give this window another name".into(),
+                });
+            }
+            let from = self.step_index(&w.from);
+            let to = self.step_index(&w.to);
+            if let (Some(from), Some(to)) = (from, to)
+                && from > to
+            {
+                self.invalid(
+                    format!(
+                        "window `{}` ends at `{}`, which comes before `{}`",
+                        w.name.value, w.to.value, w.from.value
+                    ),
+                    w.to.span,
+                    "earlier step",
+                    format!("write `from {} to {}`", w.to.value, w.from.value),
+                );
+            }
+            if w.limit.millis == 0 {
+                self.invalid(
+                    "a window limit of zero".into(),
+                    w.limit.span,
+                    "zero",
+                    "write a positive duration, such as `limit 30m`".into(),
+                );
+            }
+        }
+    }
+
+    fn step_index(&mut self, name: &Name) -> Option<usize> {
+        if let Some(i) = self.steps.iter().position(|s| s.id.value == name.value) {
+            return Some(i);
+        }
+        let ids: Vec<&str> = self.steps.iter().map(|s| s.id.value.as_str()).collect();
+        let help = match names::closest(&name.value, &ids) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None => "name a step declared in this runbook".into(),
+        };
+        self.push(CheckError::UnknownName {
+            kind: "step",
+            name: name.value.clone(),
+            span: name.span,
+            help,
+        });
+        None
+    }
+}
+
+/// The first `restart shell` among items, looking into nested branches.
+fn first_restart(items: &[Item]) -> Option<Span> {
+    items.iter().find_map(|item| match item {
+        Item::Action(Action::RestartShell(span)) => Some(*span),
+        Item::Step(step) => first_restart(&step.items),
+        Item::When(w) => w
+            .arms
+            .iter()
+            .find_map(|a| first_restart(&a.body.items))
+            .or_else(|| w.otherwise.as_ref().and_then(|b| first_restart(&b.items))),
+        Item::Match(m) => m.arms.iter().find_map(|a| first_restart(&a.body.items)),
+        _ => None,
+    })
+}
+
+/// Every branch condition in the items, for the parameter domains.
+fn collect_conds<'a>(items: &'a [Item], out: &mut Vec<&'a Cond>) {
+    for item in items {
+        match item {
+            Item::Step(s) => collect_conds(&s.items, out),
+            Item::Finally(f) => collect_conds(&f.items, out),
+            Item::When(w) => {
+                for arm in &w.arms {
+                    out.push(&arm.cond);
+                    collect_conds(&arm.body.items, out);
+                }
+                if let Some(b) = &w.otherwise {
+                    collect_conds(&b.items, out);
+                }
+            }
+            Item::Match(m) => {
+                for arm in &m.arms {
+                    out.extend(arm.guard.as_ref());
+                    collect_conds(&arm.body.items, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}

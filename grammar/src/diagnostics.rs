@@ -1,0 +1,91 @@
+//! Problems found in a runbook and how they are rendered.
+
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, NamedSource};
+use thiserror::Error;
+
+use crate::check::CheckError;
+use crate::parse::ParseError;
+use crate::span::Span;
+
+/// Any problem found in a runbook: a parse error or a check finding.
+#[derive(Debug, Clone, Error, Diagnostic)]
+pub enum Problem {
+    /// The text does not follow the grammar.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Parse(#[from] ParseError),
+    /// The runbook parses but is wrong or suspicious.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Check(#[from] CheckError),
+}
+
+/// How serious a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth a look; the runbook still runs.
+    Warning,
+    /// The runbook cannot run.
+    Error,
+}
+
+impl Problem {
+    /// The problem's severity.
+    pub fn severity(&self) -> Severity {
+        match Diagnostic::severity(self) {
+            Some(miette::Severity::Warning) | Some(miette::Severity::Advice) => Severity::Warning,
+            _ => Severity::Error,
+        }
+    }
+
+    /// The stable code, such as `tejun::check::unknown-param`.
+    pub fn code_str(&self) -> String {
+        Diagnostic::code(self)
+            .map(|c| c.to_string())
+            .unwrap_or_default()
+    }
+
+    /// The span of the first label: where the problem is.
+    pub fn span(&self) -> Span {
+        Diagnostic::labels(self)
+            .and_then(|mut labels| labels.next())
+            .map(|l| Span::new(l.offset(), l.offset() + l.len()))
+            .unwrap_or_default()
+    }
+
+    /// The help text: what to write instead.
+    pub fn help_str(&self) -> Option<String> {
+        Diagnostic::help(self).map(|h| h.to_string())
+    }
+}
+
+/// Renders problems the way `tejun check` prints them: a source snippet per problem with the
+/// file name, line and column, without colour when `color` is false.
+pub fn render(
+    problems: &[Problem],
+    file_name: &str,
+    src: &str,
+    width: usize,
+    color: bool,
+) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(width)
+        .with_links(false);
+    let shared: std::sync::Arc<str> = std::sync::Arc::from(src);
+    let mut out = String::new();
+    for problem in problems {
+        let report = miette::Report::new(problem.clone())
+            .with_source_code(NamedSource::new(file_name, shared.clone()).with_language("tejun"));
+        if handler.render_report(&mut out, report.as_ref()).is_err() {
+            out.push_str(&format!("{problem}\n"));
+        }
+        out.push('\n');
+    }
+    out
+}

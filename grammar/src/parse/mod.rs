@@ -1,0 +1,67 @@
+//! Text to [`Ast`]: the only module that sees pest's `Pair` and `Rule`.
+
+mod build;
+mod error;
+mod syntax;
+
+use pest::Parser as _;
+
+pub use error::ParseError;
+
+use crate::ast::Ast;
+use crate::span::Span;
+
+/// How deep braces and parentheses may nest. Real runbooks stay far below; the limit keeps
+/// hostile input from exhausting the stack.
+pub const MAX_NESTING: usize = 200;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../tejun.pest"]
+pub(crate) struct TejunParser;
+
+/// Parses runbook text into an [`Ast`]. Reports every problem the builder finds, or the first
+/// syntax error.
+pub fn parse(src: &str) -> Result<Ast, Vec<ParseError>> {
+    check_nesting(src).map_err(|e| vec![e])?;
+    let pairs = pairs(src).map_err(|e| vec![e])?;
+    build::file(pairs, src)
+}
+
+/// Decodes a file's bytes as UTF-8 (a leading byte order mark is kept; the grammar skips it).
+pub fn decode(bytes: &[u8]) -> Result<&str, ParseError> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let at = e.valid_up_to();
+        ParseError::NotUtf8 {
+            span: Span::new(at, at + e.error_len().unwrap_or(1).min(bytes.len() - at)),
+        }
+    })
+}
+
+/// Runs pest over the whole file.
+fn pairs(src: &str) -> Result<pest::iterators::Pairs<'_, Rule>, ParseError> {
+    // Detailed attempts make the messages name the tokens that were expected, not just rules.
+    pest::set_error_detail(true);
+    TejunParser::parse(Rule::file, src).map_err(|e| syntax::convert(&e, src))
+}
+
+/// Rejects input that nests braces or parentheses deeper than [`MAX_NESTING`], before any
+/// recursive descent sees it.
+fn check_nesting(src: &str) -> Result<(), ParseError> {
+    let mut depth = 0usize;
+    for (i, b) in src.bytes().enumerate() {
+        match b {
+            b'{' | b'(' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(ParseError::TooDeep {
+                        limit: MAX_NESTING,
+                        span: Span::new(i, i + 1),
+                    });
+                }
+            }
+            b'}' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}

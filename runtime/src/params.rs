@@ -1,0 +1,283 @@
+//! Parameter values given on the command line, checked against a runbook's declarations.
+
+use std::collections::BTreeMap;
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+use tejun_grammar::Runbook;
+use tejun_grammar::ast::{Param, Requirement, TypeKind, Value};
+
+/// A parameter value that cannot be used.
+#[derive(Debug, Clone, Error, Diagnostic)]
+pub enum ParamError {
+    /// `--param` without `=`.
+    #[error("`--param {given}` has no value")]
+    #[diagnostic(code(tejun::param::syntax), help("write `--param NAME=VALUE`"))]
+    Syntax {
+        /// What was given.
+        given: String,
+    },
+    /// A parameter the runbook does not declare.
+    #[error("the runbook has no parameter `{name}`")]
+    #[diagnostic(code(tejun::param::unknown))]
+    Unknown {
+        /// The name given.
+        name: String,
+        /// What to write instead.
+        #[help]
+        help: String,
+    },
+    /// The same parameter given twice.
+    #[error("`{name}` is given twice")]
+    #[diagnostic(code(tejun::param::duplicate), help("give each parameter once"))]
+    Duplicate {
+        /// The name.
+        name: String,
+    },
+    /// A value that does not fit the parameter's type.
+    #[error("`{name}` cannot be `{value}`: {reason}")]
+    #[diagnostic(code(tejun::param::invalid))]
+    Invalid {
+        /// The parameter.
+        name: String,
+        /// The value given (`***` for a secret).
+        value: String,
+        /// Why not.
+        reason: String,
+        /// The values allowed.
+        #[help]
+        help: String,
+    },
+    /// A required parameter not given.
+    #[error("`{name}` is required{when}")]
+    #[diagnostic(code(tejun::param::missing))]
+    Missing {
+        /// The parameter.
+        name: String,
+        /// ` when ...` for a conditionally required parameter.
+        when: String,
+        /// How to give it, and its allowed values.
+        #[help]
+        help: String,
+    },
+}
+
+/// The values of a runbook's parameters for one plan or run: given, or taken from defaults.
+#[derive(Debug, Clone, Default)]
+pub struct ParamValues {
+    values: BTreeMap<String, (Value, Origin)>,
+}
+
+/// Where a parameter's value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// `--param` or the environment.
+    Given,
+    /// The runbook's default.
+    Default,
+}
+
+impl ParamValues {
+    /// Checks `NAME=VALUE` pairs against the runbook and fills in defaults. Secrets not given
+    /// are looked up with `secret_env` (the CLI passes the `TEJUN_SECRET_<NAME>` variables).
+    /// Reports every problem at once.
+    pub fn resolve(
+        runbook: &Runbook,
+        given: &[String],
+        secret_env: impl Fn(&str) -> Option<String>,
+    ) -> Result<ParamValues, Vec<ParamError>> {
+        let mut errors = Vec::new();
+        let mut values = BTreeMap::new();
+        // Parameters given, even with a bad value: those are reported as invalid, not missing.
+        let mut named: Vec<String> = Vec::new();
+        for pair in given {
+            let Some((name, raw)) = pair.split_once('=') else {
+                errors.push(ParamError::Syntax {
+                    given: pair.clone(),
+                });
+                continue;
+            };
+            let name = name.trim();
+            let Some(param) = runbook
+                .params()
+                .find(|p| p.name.value.eq_ignore_ascii_case(name))
+            else {
+                errors.push(ParamError::Unknown {
+                    name: name.to_owned(),
+                    help: unknown_help(runbook, name),
+                });
+                continue;
+            };
+            let key = param.name.value.clone();
+            named.push(key.clone());
+            if values.contains_key(&key) {
+                errors.push(ParamError::Duplicate { name: key });
+                continue;
+            }
+            match convert(param, raw) {
+                Ok(value) => {
+                    values.insert(key, (value, Origin::Given));
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        for param in runbook.params() {
+            let key = &param.name.value;
+            if values.contains_key(key) {
+                continue;
+            }
+            if param.ty.kind == TypeKind::Secret
+                && let Some(raw) = secret_env(key)
+            {
+                match convert(param, &raw) {
+                    Ok(v) => {
+                        values.insert(key.clone(), (v, Origin::Given));
+                    }
+                    Err(e) => errors.push(e),
+                }
+                continue;
+            }
+            if let Some(default) = &param.default {
+                values.insert(key.clone(), (default.value.clone(), Origin::Default));
+            }
+        }
+        let resolved = ParamValues { values };
+        for param in runbook.params() {
+            if resolved.get(&param.name.value).is_some() || named.contains(&param.name.value) {
+                continue;
+            }
+            let when = match &param.requirement {
+                Requirement::Optional(_) => continue,
+                Requirement::When(cond, _) => {
+                    if !cond.eval(&|n| resolved.get(n)) {
+                        continue;
+                    }
+                    format!(" when `{cond}`")
+                }
+                Requirement::Implicit | Requirement::Always(_) => String::new(),
+            };
+            errors.push(ParamError::Missing {
+                name: param.name.value.clone(),
+                when,
+                help: missing_help(param),
+            });
+        }
+        if errors.is_empty() {
+            Ok(resolved)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The value of a parameter, if it has one.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.values.get(name).map(|(v, _)| v)
+    }
+
+    /// Where a parameter's value came from, if it has one.
+    pub fn origin(&self, name: &str) -> Option<Origin> {
+        self.values.get(name).map(|(_, o)| *o)
+    }
+}
+
+fn convert(param: &Param, raw: &str) -> Result<Value, ParamError> {
+    let name = &param.name.value;
+    let secret = param.ty.kind == TypeKind::Secret;
+    let invalid = |reason: &str, help: String| ParamError::Invalid {
+        name: name.clone(),
+        value: if secret { "***".into() } else { raw.to_owned() },
+        reason: reason.into(),
+        help,
+    };
+    match &param.ty.kind {
+        TypeKind::Bool => match raw.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "1" | "$true" => Ok(Value::Bool(true)),
+            "false" | "no" | "0" | "$false" => Ok(Value::Bool(false)),
+            _ => Err(invalid(
+                "it is a bool",
+                format!("write `{name}=true` or `{name}=false`"),
+            )),
+        },
+        TypeKind::Int => raw.trim().parse().map(Value::Int).map_err(|_| {
+            invalid(
+                "it is a whole number",
+                format!("write a whole number, such as `{name}=30`"),
+            )
+        }),
+        TypeKind::Choice(options) => options
+            .iter()
+            .find(|o| o.value == raw)
+            .or_else(|| options.iter().find(|o| o.value.eq_ignore_ascii_case(raw)))
+            .map(|o| Value::Str(o.value.clone()))
+            .ok_or_else(|| {
+                invalid(
+                    "it is not one of the choices",
+                    format!("allowed values: {}", choices(param)),
+                )
+            }),
+        TypeKind::String | TypeKind::Path | TypeKind::Secret => {
+            if raw.contains('\0') {
+                Err(invalid(
+                    "it contains a NUL character",
+                    "remove the NUL character".into(),
+                ))
+            } else {
+                Ok(Value::Str(raw.to_owned()))
+            }
+        }
+    }
+}
+
+fn choices(param: &Param) -> String {
+    match &param.ty.kind {
+        TypeKind::Choice(options) => options
+            .iter()
+            .map(|o| o.value.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => String::new(),
+    }
+}
+
+fn missing_help(param: &Param) -> String {
+    let name = &param.name.value;
+    let mut help = match &param.ty.kind {
+        TypeKind::Choice(_) => format!(
+            "give it with `--param {name}=VALUE`; allowed values: {}",
+            choices(param)
+        ),
+        TypeKind::Bool => format!("give it with `--param {name}=true` or `--param {name}=false`"),
+        TypeKind::Secret => format!(
+            "give it in the environment variable `TEJUN_SECRET_{name}` (or with `--param {name}=...`, which other users of the machine may see)"
+        ),
+        kind => format!("give it with `--param {name}=VALUE` (a {})", kind.name()),
+    };
+    if let Some(doc) = &param.doc {
+        help.push_str(&format!("; {name}: {}", doc.value));
+    }
+    help
+}
+
+fn unknown_help(runbook: &Runbook, name: &str) -> String {
+    let names: Vec<&str> = runbook.params().map(|p| p.name.value.as_str()).collect();
+    let near = names
+        .iter()
+        .map(|n| {
+            (
+                strsim::damerau_levenshtein(&n.to_lowercase(), &name.to_lowercase()),
+                *n,
+            )
+        })
+        .filter(|(d, n)| *d <= 2.max(n.len() / 4))
+        .min();
+    match (near, names.is_empty()) {
+        (_, true) => "this runbook takes no parameters".into(),
+        (Some((_, n)), _) => format!(
+            "did you mean `{n}`? The parameters are: {}",
+            names.join(", ")
+        ),
+        (None, _) => format!("the parameters are: {}", names.join(", ")),
+    }
+}

@@ -1,0 +1,414 @@
+//! [`Runbook`] + parameter values to [`Plan`]: the branches resolved, the steps in order, each
+//! command as written and as it will be sent to PowerShell.
+//!
+//! A plan never holds a parameter's value inside code: a placeholder becomes a reference to the
+//! parameter's variable, and the values travel separately (see [`Plan::variables`]).
+
+use serde::Serialize;
+
+use tejun_grammar::Runbook;
+use tejun_grammar::ast::{Action, Item, Param, Pattern, TypeKind, Value};
+use tejun_grammar::code::{Code, Placeholder};
+
+use crate::params::{Origin, ParamValues};
+
+/// The version of the plan's JSON shape, stated in every plan.
+pub const PLAN_FORMAT: &str = "tejun-plan/1";
+
+/// What a run of a runbook with given parameters will do, in order.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    /// Always [`PLAN_FORMAT`].
+    pub format: &'static str,
+    /// The runbook.
+    pub runbook: RunbookInfo,
+    /// Every declared parameter and its value.
+    pub params: Vec<PlanParam>,
+    /// The steps that will run, in order.
+    pub steps: Vec<PlanStep>,
+    /// The runbook's time windows over the planned steps.
+    pub windows: Vec<PlanWindow>,
+    /// Actions that run after a failed or aborted run.
+    pub finally: Vec<PlanAction>,
+}
+
+/// Who the plan is for.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunbookInfo {
+    /// The runbook's name.
+    pub name: String,
+    /// Its title.
+    pub title: Option<String>,
+    /// Its description.
+    pub description: Option<String>,
+    /// The document it replays.
+    pub source: Option<SourceInfo>,
+}
+
+/// The source document.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceInfo {
+    /// The document's id.
+    pub id: String,
+    /// Where to read it.
+    pub url: Option<String>,
+    /// When it was last updated, `YYYY-MM-DD`.
+    pub updated: Option<String>,
+}
+
+/// A parameter in a plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanParam {
+    /// The name, which is also the PowerShell variable's name.
+    pub name: String,
+    /// The type: `string`, `int`, `bool`, `path`, `secret` or `choice`.
+    #[serde(rename = "type")]
+    pub ty: &'static str,
+    /// The value; `null` when not set; `"***"` for a secret that is set.
+    pub value: Option<serde_json::Value>,
+    /// `given`, `default`, or `null` when not set.
+    pub origin: Option<Origin>,
+    /// Whether it is a secret.
+    pub secret: bool,
+}
+
+/// A step that will run.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanStep {
+    /// Its position in the plan, from 1.
+    pub index: usize,
+    /// Its stable id.
+    pub id: String,
+    /// Its number in the source document.
+    pub doc: Option<String>,
+    /// Its title.
+    pub title: String,
+    /// The document's text for it, by language.
+    pub quotes: Vec<PlanQuote>,
+    /// Its actions, in order, branches resolved.
+    pub actions: Vec<PlanAction>,
+    /// The line of the runbook where it starts.
+    pub line: usize,
+}
+
+/// A quote of the source document.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanQuote {
+    /// The language tag, if given.
+    pub lang: Option<String>,
+    /// The text.
+    pub text: String,
+}
+
+/// An action that will run.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PlanAction {
+    /// Run PowerShell.
+    Run {
+        /// The command as the runbook writes it.
+        written: String,
+        /// The command as it will be sent to PowerShell.
+        sent: String,
+        /// The timeout in milliseconds.
+        timeout_ms: Option<u64>,
+        /// How many more tries after a failure.
+        retries: u32,
+        /// The pause between tries, in milliseconds.
+        retry_every_ms: Option<u64>,
+        /// Exit codes that count as success (always includes 0 unless listed otherwise).
+        accept_exit: Vec<i64>,
+        /// The line of the runbook.
+        line: usize,
+    },
+    /// An instruction for the operator to carry out and confirm.
+    Manual {
+        /// The instruction.
+        instruction: String,
+        /// The line of the runbook.
+        line: usize,
+    },
+    /// A precondition, checked before the step's commands.
+    Require {
+        /// The condition as written.
+        written: String,
+        /// The condition as sent.
+        sent: String,
+        /// What to say when it fails.
+        message: Option<String>,
+        /// The line of the runbook.
+        line: usize,
+    },
+    /// A postcondition, checked after the step's commands.
+    Ensure {
+        /// The condition as written.
+        written: String,
+        /// The condition as sent.
+        sent: String,
+        /// Keep polling until it holds for this long, in milliseconds.
+        within_ms: Option<u64>,
+        /// The pause between polls, in milliseconds.
+        every_ms: Option<u64>,
+        /// What to say when it fails.
+        message: Option<String>,
+        /// The line of the runbook.
+        line: usize,
+    },
+    /// When this holds, the step is already done and is skipped.
+    SkipIf {
+        /// The condition as written.
+        written: String,
+        /// The condition as sent.
+        sent: String,
+        /// The line of the runbook.
+        line: usize,
+    },
+    /// Close the hosted PowerShell and open a fresh one.
+    RestartShell {
+        /// The line of the runbook.
+        line: usize,
+    },
+}
+
+/// A window over planned steps.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanWindow {
+    /// Its name.
+    pub name: String,
+    /// The step that opens it (its id).
+    pub from: String,
+    /// The step that closes it (its id).
+    pub to: String,
+    /// The limit in milliseconds.
+    pub limit_ms: u64,
+    /// The warning shown when the limit passes.
+    pub warn: Option<String>,
+}
+
+impl Plan {
+    /// The PowerShell variables a run sets before any command: each parameter with a value.
+    /// Secrets are included here with their real value; never print this.
+    pub fn variables(values: &ParamValues, runbook: &Runbook) -> Vec<(String, Value)> {
+        runbook
+            .params()
+            .filter_map(|p| {
+                values
+                    .get(&p.name.value)
+                    .map(|v| (p.name.value.clone(), v.clone()))
+            })
+            .collect()
+    }
+}
+
+/// Resolves the runbook's branches for `values` and lists what will run.
+pub fn plan(runbook: &Runbook, src: &str, values: &ParamValues) -> Plan {
+    let line_starts = std::iter::once(0)
+        .chain(src.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let mut planner = Planner {
+        runbook,
+        line_starts,
+        values,
+        steps: Vec::new(),
+    };
+    planner.items(&runbook.ast.items, None);
+    let planned: Vec<&str> = planner.steps.iter().map(|s| s.id.as_str()).collect();
+    let windows = runbook
+        .windows()
+        .filter(|w| {
+            planned.contains(&w.from.value.as_str()) && planned.contains(&w.to.value.as_str())
+        })
+        .map(|w| PlanWindow {
+            name: w.name.value.clone(),
+            from: w.from.value.clone(),
+            to: w.to.value.clone(),
+            limit_ms: w.limit.millis,
+            warn: w.warn.as_ref().map(|t| t.value.clone()),
+        })
+        .collect();
+    let mut finally = Vec::new();
+    if let Some(f) = runbook.finally() {
+        let mut scratch = PlanStep {
+            index: 0,
+            id: String::new(),
+            doc: None,
+            title: String::new(),
+            quotes: Vec::new(),
+            actions: Vec::new(),
+            line: 0,
+        };
+        planner.items(&f.items, Some(&mut scratch));
+        finally = scratch.actions;
+    }
+    Plan {
+        format: PLAN_FORMAT,
+        runbook: RunbookInfo {
+            name: runbook.ast.name.value.clone(),
+            title: runbook.title().map(|t| t.value.clone()),
+            description: runbook.description().map(|t| t.value.clone()),
+            source: runbook.source().map(|s| SourceInfo {
+                id: s.id.value.clone(),
+                url: s.url.as_ref().map(|u| u.value.clone()),
+                updated: s.updated.map(|d| d.to_string()),
+            }),
+        },
+        params: runbook.params().map(|p| plan_param(p, values)).collect(),
+        steps: planner.steps,
+        windows,
+        finally,
+    }
+}
+
+fn plan_param(param: &Param, values: &ParamValues) -> PlanParam {
+    let name = &param.name.value;
+    let secret = param.ty.kind == TypeKind::Secret;
+    let value = values.get(name).map(|v| match (secret, v) {
+        (true, _) => serde_json::Value::String("***".into()),
+        (false, Value::Str(s)) => serde_json::Value::String(s.clone()),
+        (false, Value::Int(i)) => serde_json::Value::from(*i),
+        (false, Value::Bool(b)) => serde_json::Value::Bool(*b),
+    });
+    PlanParam {
+        name: name.clone(),
+        ty: param.ty.kind.name(),
+        value,
+        origin: values.origin(name),
+        secret,
+    }
+}
+
+struct Planner<'a> {
+    runbook: &'a Runbook,
+    line_starts: Vec<usize>,
+    values: &'a ParamValues,
+    steps: Vec<PlanStep>,
+}
+
+impl Planner<'_> {
+    /// Walks items in order; `step` is the step being filled, `None` at runbook level.
+    fn items(&mut self, items: &[Item], mut step: Option<&mut PlanStep>) {
+        for item in items {
+            match item {
+                Item::Step(s) => {
+                    let mut planned = PlanStep {
+                        index: self.steps.len() + 1,
+                        id: s.id.value.clone(),
+                        doc: s.doc.as_ref().map(|d| d.value.clone()),
+                        title: s.title.value.clone(),
+                        quotes: Vec::new(),
+                        actions: Vec::new(),
+                        line: self.line(s.span.start),
+                    };
+                    self.items(&s.items, Some(&mut planned));
+                    self.steps.push(planned);
+                }
+                Item::Quote(q) => {
+                    if let Some(step) = step.as_deref_mut() {
+                        step.quotes.push(PlanQuote {
+                            lang: q.lang.as_ref().map(|l| l.value.clone()),
+                            text: q.text.value.clone(),
+                        });
+                    }
+                }
+                Item::Action(action) => {
+                    if let Some(step) = step.as_deref_mut() {
+                        step.actions.push(self.action(action));
+                    }
+                }
+                Item::When(w) => {
+                    let lookup = |n: &str| self.values.get(n);
+                    let body = w
+                        .arms
+                        .iter()
+                        .find(|arm| arm.cond.eval(&lookup))
+                        .map(|arm| &arm.body)
+                        .or(w.otherwise.as_ref());
+                    if let Some(body) = body {
+                        self.items(&body.items, step.as_deref_mut());
+                    }
+                }
+                Item::Match(m) => {
+                    let lookup = |n: &str| self.values.get(n);
+                    let value = self.values.get(&m.param.value);
+                    let arm = m.arms.iter().find(|arm| {
+                        let pattern_matches = match &arm.pattern {
+                            Pattern::Wildcard(_) => true,
+                            Pattern::Values(vs) => vs
+                                .iter()
+                                .any(|v| value == Some(&Value::Str(v.value.clone()))),
+                        };
+                        pattern_matches && arm.guard.as_ref().is_none_or(|g| g.eval(&lookup))
+                    });
+                    if let Some(arm) = arm {
+                        self.items(&arm.body.items, step.as_deref_mut());
+                    }
+                }
+                Item::Title(_)
+                | Item::Source(_)
+                | Item::Description(_)
+                | Item::Param(_)
+                | Item::Window(_)
+                | Item::Finally(_) => {}
+            }
+        }
+    }
+
+    fn action(&self, action: &Action) -> PlanAction {
+        let line = self.line(action.span().start);
+        match action {
+            Action::Run(run) => PlanAction::Run {
+                written: run.code.text.clone(),
+                sent: self.sent(&run.code),
+                timeout_ms: run.timeout.map(|t| t.millis),
+                retries: run.retries.as_ref().map_or(0, |r| r.count),
+                retry_every_ms: run.retries.as_ref().and_then(|r| r.every.map(|e| e.millis)),
+                accept_exit: run
+                    .accept_exit
+                    .as_ref()
+                    .map_or_else(|| vec![0], |a| a.codes.clone()),
+                line,
+            },
+            Action::Manual(m) => PlanAction::Manual {
+                instruction: m.instruction.value.clone(),
+                line,
+            },
+            Action::Require(c) => PlanAction::Require {
+                written: c.code.text.clone(),
+                sent: self.sent(&c.code),
+                message: c.message.as_ref().map(|m| m.value.clone()),
+                line,
+            },
+            Action::Ensure(c) => PlanAction::Ensure {
+                written: c.code.text.clone(),
+                sent: self.sent(&c.code),
+                within_ms: c.poll.as_ref().map(|p| p.within.millis),
+                every_ms: c.poll.as_ref().and_then(|p| p.every.map(|e| e.millis)),
+                message: c.message.as_ref().map(|m| m.value.clone()),
+                line,
+            },
+            Action::SkipIf(s) => PlanAction::SkipIf {
+                written: s.code.text.clone(),
+                sent: self.sent(&s.code),
+                line,
+            },
+            Action::RestartShell(_) => PlanAction::RestartShell { line },
+        }
+    }
+
+    /// The code as sent: each declared placeholder becomes its parameter's variable.
+    fn sent(&self, code: &Code) -> String {
+        code.render(|ph: &Placeholder| {
+            let param = self.runbook.param_for_placeholder(&ph.text)?;
+            let name = &param.name.value;
+            Some(if ph.in_string {
+                format!("${{{name}}}")
+            } else {
+                format!("${name}")
+            })
+        })
+    }
+
+    fn line(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|start| *start <= offset)
+    }
+}

@@ -1,0 +1,43 @@
+//! The `tejun` command line: arguments to a validated config, then one function per subcommand.
+//! This is the only place that prints.
+
+mod check_cmd;
+mod cli;
+mod input;
+mod plan_cmd;
+mod plan_text;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Exit codes, as the README documents them.
+pub(crate) mod exit {
+    /// Everything succeeded.
+    pub const OK: u8 = 0;
+    /// A step, check or lint rule failed.
+    pub const FAILED: u8 = 1;
+    /// Usage error, or tejun itself failed.
+    pub const USAGE: u8 = 2;
+}
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let color = cli.color.enabled();
+    let code = match cli.command {
+        cli::Command::Check(args) => check_cmd::run(&args, color),
+        cli::Command::Plan(args) => plan_cmd::run(&args, color),
+    };
+    ExitCode::from(code)
+}

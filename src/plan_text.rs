@@ -1,0 +1,262 @@
+//! A plan rendered for people.
+
+use std::fmt::Write;
+
+use tejun_runtime::plan::{Plan, PlanAction, PlanStep};
+
+/// Renders a plan as text. With `quotes`, each step shows the document's text too.
+pub(crate) fn render(plan: &Plan, quotes: bool) -> String {
+    let mut out = String::new();
+    let rb = &plan.runbook;
+    match &rb.title {
+        Some(title) => writeln!(out, "{}: {title}", rb.name),
+        None => writeln!(out, "{}", rb.name),
+    }
+    .ok();
+    if let Some(source) = &rb.source {
+        let mut line = format!("source: {}", source.id);
+        if let Some(updated) = &source.updated {
+            line.push_str(&format!(", updated {updated}"));
+        }
+        if let Some(url) = &source.url {
+            line.push_str(&format!(", {url}"));
+        }
+        writeln!(out, "{line}").ok();
+    }
+
+    if !plan.params.is_empty() {
+        writeln!(out, "\nparameters:").ok();
+        let width = plan.params.iter().map(|p| p.name.len()).max().unwrap_or(0);
+        for p in &plan.params {
+            match (&p.value, p.origin) {
+                (Some(value), origin) => {
+                    let origin = origin.map_or(String::new(), |o| {
+                        format!(
+                            "  ({})",
+                            serde_json::to_value(o)
+                                .ok()
+                                .and_then(|v| v.as_str().map(str::to_owned))
+                                .unwrap_or_default()
+                        )
+                    });
+                    let value = match value {
+                        serde_json::Value::String(s) => format!("\"{s}\""),
+                        other => other.to_string(),
+                    };
+                    writeln!(out, "  {:width$} = {value}{origin}", p.name).ok();
+                }
+                (None, _) => {
+                    writeln!(out, "  {:width$}   (not set)", p.name).ok();
+                }
+            }
+        }
+    }
+
+    for w in &plan.windows {
+        let index = |id: &str| {
+            plan.steps
+                .iter()
+                .find(|s| s.id == id)
+                .map_or(0, |s| s.index)
+        };
+        writeln!(
+            out,
+            "\nwindow {}: from step {} ({}) to step {} ({}), limit {}",
+            w.name,
+            index(&w.from),
+            w.from,
+            index(&w.to),
+            w.to,
+            duration(w.limit_ms)
+        )
+        .ok();
+        if let Some(warn) = &w.warn {
+            writeln!(out, "  warns: {warn}").ok();
+        }
+    }
+
+    let steps = if plan.steps.len() == 1 {
+        "1 step".to_owned()
+    } else {
+        format!("{} steps", plan.steps.len())
+    };
+    writeln!(
+        out,
+        "\n{steps} (a command is sent to PowerShell as written unless a `sends` line follows it):"
+    )
+    .ok();
+    let number_width = plan.steps.len().to_string().len();
+    for step in &plan.steps {
+        write_step(&mut out, step, number_width, quotes);
+    }
+    if !plan.finally.is_empty() {
+        writeln!(out, "\nfinally, after a failed or aborted run:").ok();
+        for action in &plan.finally {
+            write_action(&mut out, action, number_width);
+        }
+    }
+    out
+}
+
+fn write_step(out: &mut String, step: &PlanStep, number_width: usize, quotes: bool) {
+    let mut tags = Vec::new();
+    if let Some(doc) = &step.doc {
+        tags.push(format!("doc {doc}"));
+    }
+    tags.push(step.id.clone());
+    writeln!(
+        out,
+        "\n{:>number_width$}. {}  [{}]",
+        step.index,
+        step.title,
+        tags.join(", ")
+    )
+    .ok();
+    let indent = " ".repeat(number_width + 2);
+    if quotes {
+        for q in &step.quotes {
+            let lang = q
+                .lang
+                .as_deref()
+                .map_or(String::new(), |l| format!("({l}) "));
+            for (i, line) in q.text.lines().enumerate() {
+                let lead = if i == 0 {
+                    format!("{indent}  > {lang}")
+                } else {
+                    format!("{indent}    ")
+                };
+                writeln!(out, "{lead}{line}").ok();
+            }
+        }
+    }
+    for action in &step.actions {
+        write_action(out, action, number_width);
+    }
+}
+
+fn write_action(out: &mut String, action: &PlanAction, number_width: usize) {
+    let indent = " ".repeat(number_width + 4);
+    let mut line = |label: &str, text: &str, note: String| {
+        let pad = " ".repeat(indent.len() + 9);
+        let mut lines = text.lines();
+        let first = lines.next().unwrap_or("");
+        write!(out, "{indent}{label:<8} {first}").ok();
+        let rest: Vec<&str> = lines.collect();
+        if rest.is_empty() {
+            writeln!(out, "{note}").ok();
+        } else {
+            writeln!(out).ok();
+            for (i, l) in rest.iter().enumerate() {
+                let tail = if i + 1 == rest.len() {
+                    note.as_str()
+                } else {
+                    ""
+                };
+                writeln!(out, "{pad}{l}{tail}").ok();
+            }
+        }
+    };
+    match action {
+        PlanAction::Run {
+            written,
+            sent,
+            timeout_ms,
+            retries,
+            retry_every_ms,
+            accept_exit,
+            ..
+        } => {
+            let mut notes = Vec::new();
+            if let Some(t) = timeout_ms {
+                notes.push(format!("timeout {}", duration(*t)));
+            }
+            if *retries > 0 {
+                let every =
+                    retry_every_ms.map_or(String::new(), |e| format!(" every {}", duration(e)));
+                notes.push(format!("retries {retries}{every}"));
+            }
+            if accept_exit.as_slice() != [0] {
+                let codes: Vec<String> = accept_exit.iter().map(i64::to_string).collect();
+                notes.push(format!("accept exit {}", codes.join(", ")));
+            }
+            line("run", written, note(&notes));
+            if sent != written {
+                line("sends", sent, String::new());
+            }
+        }
+        PlanAction::Manual { instruction, .. } => line("manual", instruction, String::new()),
+        PlanAction::Require {
+            written,
+            sent,
+            message,
+            ..
+        } => {
+            line("require", written, String::new());
+            if sent != written {
+                line("sends", sent, String::new());
+            }
+            if let Some(m) = message {
+                line("  else", m, String::new());
+            }
+        }
+        PlanAction::Ensure {
+            written,
+            sent,
+            within_ms,
+            every_ms,
+            message,
+            ..
+        } => {
+            let mut notes = Vec::new();
+            if let Some(w) = within_ms {
+                notes.push(format!("within {}", duration(*w)));
+            }
+            if let Some(e) = every_ms {
+                notes.push(format!("every {}", duration(*e)));
+            }
+            line("ensure", written, note(&notes));
+            if sent != written {
+                line("sends", sent, String::new());
+            }
+            if let Some(m) = message {
+                line("  else", m, String::new());
+            }
+        }
+        PlanAction::SkipIf { written, sent, .. } => {
+            line("skip if", written, String::new());
+            if sent != written {
+                line("sends", sent, String::new());
+            }
+        }
+        PlanAction::RestartShell { .. } => line(
+            "restart",
+            "shell (a fresh PowerShell session)",
+            String::new(),
+        ),
+    }
+}
+
+fn note(notes: &[String]) -> String {
+    if notes.is_empty() {
+        String::new()
+    } else {
+        format!("   ({})", notes.join(", "))
+    }
+}
+
+/// `1h30m`, `10s`, `500ms`.
+fn duration(ms: u64) -> String {
+    if ms == 0 {
+        return "0s".into();
+    }
+    let mut out = String::new();
+    let (h, rest) = (ms / 3_600_000, ms % 3_600_000);
+    let (m, rest) = (rest / 60_000, rest % 60_000);
+    let (s, milli) = (rest / 1000, rest % 1000);
+    for (n, unit) in [(h, "h"), (m, "m"), (s, "s"), (milli, "ms")] {
+        if n > 0 {
+            out.push_str(&format!("{n}{unit}"));
+        }
+    }
+    out
+}
