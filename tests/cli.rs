@@ -1,0 +1,240 @@
+//! The `tejun` command line as a user meets it: exit codes, messages, plans.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+const LYNC: &str = "runbooks/lync2013-backend-upgrade.runbook";
+
+fn tejun() -> Command {
+    let mut cmd = Command::cargo_bin("tejun").expect("the tejun binary is built");
+    cmd.env_remove("NO_COLOR").arg("--color=never");
+    cmd
+}
+
+fn plan(params: &[&str], format: &str) -> String {
+    let mut cmd = tejun();
+    cmd.args(["plan", LYNC, "--format", format]);
+    for p in params {
+        cmd.args(["--param", p]);
+    }
+    let out = cmd.assert().success().get_output().stdout.clone();
+    String::from_utf8(out).expect("plans are UTF-8")
+}
+
+#[test]
+fn check_accepts_the_lync_runbook() {
+    tejun()
+        .args(["check", LYNC])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "checked 1 file: 0 errors, 0 warnings",
+        ));
+}
+
+#[test]
+fn check_reports_problems_with_file_line_and_column_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.runbook");
+    std::fs::write(&file, "runbook bad {\n  param Role: choice(\"A\", \"B\")\n  step s \"S\" {\n    when Rol == \"A\" { run { x } }\n  }\n}\n").unwrap();
+    tejun()
+        .args(["check"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("unknown parameter `Rol`"))
+        .stderr(predicate::str::contains("bad.runbook:4:10"))
+        .stderr(predicate::str::contains("did you mean `Role`?"));
+}
+
+#[test]
+fn check_of_a_missing_file_is_a_usage_error() {
+    tejun()
+        .args(["check", "no/such/file.runbook"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "cannot read `no/such/file.runbook`",
+        ));
+}
+
+#[test]
+fn check_of_binary_input_is_a_diagnostic_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("binary.runbook");
+    std::fs::write(&file, [0x72, 0x75, 0xff, 0xfe, 0x00, 0x01]).unwrap();
+    tejun()
+        .arg("check")
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("the file is not valid UTF-8"))
+        .stderr(predicate::str::contains("binary.runbook:1:3"));
+}
+
+#[test]
+fn check_deny_warnings_turns_warnings_into_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("warn.runbook");
+    std::fs::write(
+        &file,
+        "runbook w {\n  param Flag: bool = false optional\n  step s \"S\" { run { x } }\n}\n",
+    )
+    .unwrap();
+    tejun()
+        .arg("check")
+        .arg(&file)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("1 warning"));
+    tejun()
+        .args(["check", "--deny-warnings"])
+        .arg(&file)
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    tejun().arg("frobnicate").assert().code(2);
+    tejun().arg("check").assert().code(2);
+}
+
+#[test]
+fn plan_standard_edition() {
+    let text = plan(&["ServerRole=StandardEdition"], "text");
+    assert!(text.contains("11 steps"));
+    assert!(text.contains("Install-CsDatabase -Update -LocalDatabases"));
+    assert!(!text.contains("-ConfiguredDatabases"));
+    insta::assert_snapshot!("plan_standard_edition", text);
+}
+
+#[test]
+fn plan_enterprise_back_end_without_collocated_databases() {
+    let text = plan(
+        &[
+            "ServerRole=EnterpriseBackEnd",
+            "SqlServerFqdn=sql01.contoso.local",
+        ],
+        "text",
+    );
+    assert!(text.contains("11 steps"));
+    assert!(text.contains("-SqlServerFqdn $SqlServerFqdn\n"));
+    assert!(!text.contains("-ExcludeCollocatedStores"));
+    assert!(!text.contains("-LocalDatabases"));
+    insta::assert_snapshot!("plan_enterprise_back_end", text);
+}
+
+#[test]
+fn plan_enterprise_back_end_with_collocated_databases() {
+    let text = plan(
+        &[
+            "ServerRole=EnterpriseBackEnd",
+            "SqlServerFqdn=sql01.contoso.local",
+            "CollocatedDatabases=true",
+        ],
+        "text",
+    );
+    assert!(text.contains("-SqlServerFqdn $SqlServerFqdn  -ExcludeCollocatedStores"));
+    insta::assert_snapshot!("plan_enterprise_back_end_collocated", text);
+}
+
+#[test]
+fn plan_never_puts_a_value_into_code() {
+    let hostile = "x'; Remove-Item -Recurse C:\\ #$(whoami)`\u{2019}";
+    let json = plan(
+        &[
+            "ServerRole=EnterpriseBackEnd",
+            &format!("SqlServerFqdn={hostile}"),
+        ],
+        "json",
+    );
+    let plan: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for step in plan["steps"].as_array().unwrap() {
+        for action in step["actions"].as_array().unwrap() {
+            if let Some(sent) = action["sent"].as_str() {
+                assert!(!sent.contains("whoami"), "a value reached code: {sent}");
+            }
+        }
+    }
+    let step11 = &plan["steps"][10]["actions"][0];
+    assert_eq!(
+        step11["sent"],
+        "Install-CsDatabase -Update -ConfiguredDatabases -SqlServerFqdn $SqlServerFqdn"
+    );
+}
+
+#[test]
+fn plan_json_is_the_same_plan_as_text() {
+    let json = plan(&["ServerRole=StandardEdition"], "json");
+    let plan: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(plan["format"], "tejun-plan/1");
+    let steps = plan["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 11);
+    let docs: Vec<&str> = steps.iter().map(|s| s["doc"].as_str().unwrap()).collect();
+    assert_eq!(
+        docs,
+        ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"]
+    );
+    let text = crate::plan(&["ServerRole=StandardEdition"], "text");
+    for step in steps {
+        assert!(text.contains(step["title"].as_str().unwrap()));
+    }
+    insta::assert_json_snapshot!("plan_standard_edition_json", plan);
+}
+
+#[test]
+fn plan_without_a_required_parameter_names_it() {
+    tejun()
+        .args(["plan", LYNC, "--param", "ServerRole=EnterpriseBackEnd"])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains(
+            "`SqlServerFqdn` is required when `ServerRole == \"EnterpriseBackEnd\"`",
+        ));
+}
+
+#[test]
+fn plan_with_a_bad_choice_lists_the_allowed_values() {
+    tejun()
+        .args(["plan", LYNC, "--param", "ServerRole=Director"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "`ServerRole` cannot be `Director`",
+        ))
+        .stderr(predicate::str::contains(
+            "EnterpriseBackEnd, StandardEdition",
+        ));
+}
+
+#[test]
+fn plan_with_an_unknown_parameter_suggests_the_right_one() {
+    tejun()
+        .args([
+            "plan",
+            LYNC,
+            "-p",
+            "ServerRole=StandardEdition",
+            "-p",
+            "SqlServerFQDN2=x",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no parameter `SqlServerFQDN2`"))
+        .stderr(predicate::str::contains("did you mean `SqlServerFqdn`?"));
+}
+
+#[test]
+fn plan_of_a_broken_runbook_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("broken.runbook");
+    std::fs::write(&file, "runbook broken {\n  step s \"S\" { run { x }\n").unwrap();
+    tejun()
+        .arg("plan")
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("cannot plan"));
+}
