@@ -139,6 +139,7 @@ struct Checker<'a> {
     placeholders: HashMap<&'a str, &'a Param>,
     domains: Domains<'a>,
     steps: Vec<&'a Step>,
+    step_ids: HashMap<&'a str, Span>,
     path: Vec<PathLit>,
     problems: Vec<Problem>,
     warned_complex: bool,
@@ -171,6 +172,7 @@ impl<'a> Checker<'a> {
             placeholders: HashMap::new(),
             domains,
             steps: Vec::new(),
+            step_ids: HashMap::new(),
             path: Vec::new(),
             problems: Vec::new(),
             warned_complex: false,
@@ -382,8 +384,7 @@ impl<'a> Checker<'a> {
         for item in items {
             match item {
                 Item::Step(step) => {
-                    if let Some(first) = self.steps.iter().find(|s| s.id.value == step.id.value) {
-                        let first = first.id.span;
+                    if let Some(first) = self.step_ids.get(step.id.value.as_str()).copied() {
                         self.push(CheckError::Duplicate {
                             kind: "step",
                             name: step.id.value.clone(),
@@ -392,6 +393,7 @@ impl<'a> Checker<'a> {
                             help: "step ids identify steps in plans, journals and windows; give this one another id".into(),
                         });
                     } else {
+                        self.step_ids.insert(&step.id.value, step.id.span);
                         self.steps.push(step);
                     }
                     self.collect_steps(&step.items);

@@ -39,9 +39,18 @@ pub fn decode(bytes: &[u8]) -> Result<&str, ParseError> {
 
 /// Runs pest over the whole file.
 fn pairs(src: &str) -> Result<pest::iterators::Pairs<'_, Rule>, ParseError> {
-    // Detailed attempts make the messages name the tokens that were expected, not just rules.
-    pest::set_error_detail(true);
-    TejunParser::parse(Rule::file, src).map_err(|e| syntax::convert(&e, src))
+    // Detailed attempts make the messages name the tokens that were expected, not just rules, but
+    // they slow parsing down many times over: parse without them, and again with them on failure.
+    pest::set_error_detail(false);
+    TejunParser::parse(Rule::file, src).map_err(|_| {
+        pest::set_error_detail(true);
+        let detailed = TejunParser::parse(Rule::file, src).err();
+        pest::set_error_detail(false);
+        match detailed {
+            Some(e) => syntax::convert(&e, src),
+            None => unreachable!("a parse that failed once fails again"),
+        }
+    })
 }
 
 /// Rejects input that nests braces or parentheses deeper than [`MAX_NESTING`], before any

@@ -85,6 +85,11 @@ pub(super) fn convert(error: &Error<Rule>, src: &str) -> ParseError {
         }
     }
     let pos = pos.min(src.len());
+    if in_powershell {
+        // Inside PowerShell code nearly any character could come next; the useful news is that
+        // the block has not been closed.
+        expected = BTreeSet::from(["`}` closing the PowerShell block".to_owned()]);
+    }
     let found = describe_found(src, pos);
     let list = join_or(&expected.iter().cloned().collect::<Vec<_>>());
     let message = if list.is_empty() {
