@@ -39,7 +39,7 @@ impl Problem {
         }
     }
 
-    /// The stable code, such as `tejun::check::unknown-param`.
+    /// The stable code, such as `tejun::check::unknown_name`.
     pub fn code_str(&self) -> String {
         Diagnostic::code(self)
             .map(|c| c.to_string())

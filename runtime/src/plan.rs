@@ -116,7 +116,7 @@ pub enum PlanAction {
         retries: u32,
         /// The pause between tries, in milliseconds.
         retry_every_ms: Option<u64>,
-        /// Exit codes that count as success (always includes 0 unless listed otherwise).
+        /// Exit codes that count as success: `[0]`, or exactly the codes `accept exit` lists.
         accept_exit: Vec<i64>,
         /// The line of the runbook.
         line: usize,

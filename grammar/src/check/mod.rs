@@ -341,7 +341,7 @@ impl<'a> Checker<'a> {
                     });
                 }
                 (kind, value) if !names::fits(kind, value) => self.push(CheckError::Type {
-                    message: format!("the default of `{name}` is not a {}", kind.name()),
+                    message: format!("the default of `{name}` is not {}", names::a(kind.name())),
                     span: default.span,
                     label: format!("{} value", names::value_kind(value)),
                     help: names::example(kind),
@@ -615,9 +615,9 @@ impl<'a> Checker<'a> {
                     if p.ty.kind != TypeKind::Bool {
                         self.push(CheckError::Type {
                             message: format!(
-                                "`{}` is a {}, not a bool",
+                                "`{}` is {}, not a bool",
                                 param.value,
-                                p.ty.kind.name()
+                                names::a(p.ty.kind.name())
                             ),
                             span: *span,
                             label: "needs a comparison".into(),
@@ -669,9 +669,9 @@ impl<'a> Checker<'a> {
                 }
                 (kind, v) if !names::fits(kind, v) => self.push(CheckError::Type {
                     message: format!(
-                        "`{}` is a {}, compared here with a {} value",
+                        "`{}` is {}, compared here with a {} value",
                         param.value,
-                        kind.name(),
+                        names::a(kind.name()),
                         names::value_kind(v)
                     ),
                     span: value.span,
@@ -718,9 +718,13 @@ impl<'a> Checker<'a> {
         let depth = self.path.len();
         let mut restarts = Vec::new();
         for arm in &w.arms {
+            let before = self.problems.len();
             self.cond(&arm.cond);
             self.path.push((arm.cond.clone(), true));
-            self.reachable(arm.cond.span());
+            // A condition with problems of its own says nothing about reachability.
+            if self.problems.len() == before {
+                self.reachable(arm.cond.span());
+            }
             self.body(&arm.body, place);
             self.path.pop();
             restarts.push(first_restart(&arm.body.items));
@@ -744,9 +748,9 @@ impl<'a> Checker<'a> {
         let TypeKind::Choice(options) = &param.ty.kind else {
             self.push(CheckError::Type {
                 message: format!(
-                    "`match` needs a choice parameter; `{}` is a {}",
+                    "`match` needs a choice parameter; `{}` is {}",
                     m.param.value,
-                    param.ty.kind.name()
+                    names::a(param.ty.kind.name())
                 ),
                 span: m.param.span,
                 label: "not a choice".into(),
@@ -793,7 +797,7 @@ impl<'a> Checker<'a> {
                 }
             }
             let arm_values: Vec<&str> = values.iter().map(|t| t.value.as_str()).collect();
-            if !arm_values.is_empty() && arm_values.iter().all(|v| covered.contains(v)) {
+            if arm_values.iter().all(|v| covered.contains(v)) {
                 self.warn(
                     "this arm is never taken: earlier arms take all its values",
                     arm.span,
