@@ -114,7 +114,6 @@ fn every_snapshot_has_a_fixture() {
 /// `when` without `else`, a match arm without a comma) currently take the whitespace and comments
 /// that follow them, so labels run on to the next line.
 #[test]
-#[ignore = "bug: spans of rules ending in optional parts include trailing whitespace (reported)"]
 fn item_spans_end_at_their_last_token() {
     let mut wrong = Vec::new();
     for path in common::runbooks_in(&repo_root().join("fixtures/parse/ok")) {

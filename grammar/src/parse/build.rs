@@ -23,11 +23,17 @@ pub(super) fn file(mut pairs: Pairs<'_, Rule>, src: &str) -> Result<Ast, Vec<Par
         .filter(|p| p.as_rule() == Rule::COMMENT)
         .map(|p| Comment {
             text: p.as_str().to_owned(),
-            span: span(&p),
+            span: raw_span(&p),
         })
+        .collect::<Vec<_>>();
+    let mut comment_ends: Vec<(usize, usize)> = comments
+        .iter()
+        .map(|c| (c.span.end, c.span.start))
         .collect();
+    comment_ends.sort_unstable();
     let mut builder = Builder {
         src,
+        comment_ends,
         errors: Vec::new(),
     };
     let runbook = children(file)
@@ -39,11 +45,6 @@ pub(super) fn file(mut pairs: Pairs<'_, Rule>, src: &str) -> Result<Ast, Vec<Par
     } else {
         Err(builder.errors)
     }
-}
-
-fn span(pair: &P<'_>) -> Span {
-    let s = pair.as_span();
-    Span::new(s.start(), s.end())
 }
 
 /// A pair's children without comments.
@@ -108,14 +109,46 @@ fn is_keyword(rule: Rule) -> bool {
 
 struct Builder<'s> {
     src: &'s str,
+    /// `(end, start)` of every comment, sorted by end.
+    comment_ends: Vec<(usize, usize)>,
     errors: Vec<ParseError>,
 }
 
+fn raw_span(pair: &P<'_>) -> Span {
+    let s = pair.as_span();
+    Span::new(s.start(), s.end())
+}
+
 impl Builder<'_> {
+    /// A pair's span without the whitespace and comments pest lets a rule swallow after its
+    /// last token when it ends in an optional part.
+    fn span(&self, pair: &P<'_>) -> Span {
+        let raw = raw_span(pair);
+        let mut end = raw.end;
+        loop {
+            let trimmed = self.src[raw.start..end]
+                .trim_end_matches([' ', '\t', '\r', '\n', '\u{FEFF}'])
+                .len();
+            end = raw.start + trimmed;
+            match self.comment_ends.binary_search_by_key(&end, |(e, _)| *e) {
+                Ok(i) if self.comment_ends[i].1 >= raw.start => end = self.comment_ends[i].1,
+                _ => break,
+            }
+        }
+        Span::new(raw.start, end)
+    }
+
+    fn name(&self, pair: P<'_>) -> Name {
+        Name {
+            value: pair.as_str().to_owned(),
+            span: self.span(&pair),
+        }
+    }
+
     fn runbook(&mut self, pair: P<'_>, comments: Vec<Comment>) -> Ast {
-        let span = span(&pair);
+        let span = self.span(&pair);
         let mut it = parts(pair);
-        let name = name(it.next().expect("`runbook` has a name"));
+        let name = self.name(it.next().expect("`runbook` has a name"));
         let items = it.map(|p| self.item(p)).collect();
         Ast {
             name,
@@ -133,7 +166,7 @@ impl Builder<'_> {
             Rule::param_decl => Item::Param(self.param_decl(pair)),
             Rule::window_decl => Item::Window(self.window_decl(pair)),
             Rule::finally_decl => {
-                let span = span(&pair);
+                let span = self.span(&pair);
                 Item::Finally(Finally {
                     items: parts(pair).map(|p| self.item(p)).collect(),
                     span,
@@ -148,12 +181,12 @@ impl Builder<'_> {
     }
 
     fn source_decl(&mut self, pair: P<'_>) -> Source {
-        let span = span(&pair);
+        let span = self.span(&pair);
         let mut it = parts(pair);
         let id = self.text(it.next().expect("`source` has an id"));
         let (mut url, mut updated): (Option<Text>, Option<Date>) = (None, None);
         for p in it {
-            let option_span = span_of(&p);
+            let option_span = self.span(&p);
             match p.as_rule() {
                 Rule::source_url => {
                     let text = self.text(only(p));
@@ -177,9 +210,9 @@ impl Builder<'_> {
     }
 
     fn param_decl(&mut self, pair: P<'_>) -> Param {
-        let span = span(&pair);
+        let span = self.span(&pair);
         let mut it = parts(pair);
-        let name = name(it.next().expect("`param` has a name"));
+        let name = self.name(it.next().expect("`param` has a name"));
         let ty = self.param_type(it.next().expect("`param` has a type"));
         let mut param = Param {
             name,
@@ -191,7 +224,7 @@ impl Builder<'_> {
             span,
         };
         for p in it {
-            let option_span = span_of(&p);
+            let option_span = self.span(&p);
             match p.as_rule() {
                 Rule::param_default => param.default = Some(self.literal(only(p))),
                 Rule::required_option | Rule::optional_option => {
@@ -247,7 +280,7 @@ impl Builder<'_> {
     }
 
     fn param_type(&mut self, pair: P<'_>) -> ParamType {
-        let span = span(&pair);
+        let span = self.span(&pair);
         let inner = only(pair);
         let kind = match inner.as_rule() {
             Rule::choice_type => TypeKind::Choice(parts(inner).map(|p| self.text(p)).collect()),
@@ -283,11 +316,11 @@ impl Builder<'_> {
     }
 
     fn window_decl(&mut self, pair: P<'_>) -> Window {
-        let span = span(&pair);
+        let span = self.span(&pair);
         let mut it = parts(pair);
-        let name = name(it.next().expect("`window` has a name"));
-        let from = name_of(it.next().expect("`window` has `from`"));
-        let to = name_of(it.next().expect("`window` has `to`"));
+        let name = self.name(it.next().expect("`window` has a name"));
+        let from = self.name(it.next().expect("`window` has `from`"));
+        let to = self.name(it.next().expect("`window` has `to`"));
         let limit = self.duration(it.next().expect("`window` has `limit`"));
         let warn = it.next().map(|p| self.text(only(p)));
         Window {
@@ -301,15 +334,15 @@ impl Builder<'_> {
     }
 
     fn step(&mut self, pair: P<'_>) -> Step {
-        let span = span(&pair);
+        let span = self.span(&pair);
         let mut it = parts(pair).peekable();
-        let id = name(it.next().expect("`step` has an id"));
+        let id = self.name(it.next().expect("`step` has an id"));
         let title = self.text(it.next().expect("`step` has a title"));
         let doc = it.next_if(|p| p.as_rule() == Rule::step_doc).map(|p| {
             let d = only(p);
             DocRef {
                 value: d.as_str().to_owned(),
-                span: span_of(&d),
+                span: self.span(&d),
             }
         });
         let items = it.map(|p| self.item(p)).collect();
@@ -323,12 +356,12 @@ impl Builder<'_> {
     }
 
     fn quote(&mut self, pair: P<'_>) -> Quote {
-        let span = span(&pair);
+        let span = self.span(&pair);
         let mut lang = None;
         let mut text = None;
         for p in parts(pair) {
             match p.as_rule() {
-                Rule::lang => lang = Some(name(p)),
+                Rule::lang => lang = Some(self.name(p)),
                 _ => text = Some(self.text(p)),
             }
         }
@@ -340,7 +373,7 @@ impl Builder<'_> {
     }
 
     fn action(&mut self, pair: P<'_>) -> Action {
-        let span = span(&pair);
+        let span = self.span(&pair);
         match pair.as_rule() {
             Rule::run_action => {
                 let mut it = parts(pair);
@@ -353,7 +386,7 @@ impl Builder<'_> {
                     span,
                 };
                 for p in it {
-                    let option_span = span_of(&p);
+                    let option_span = self.span(&p);
                     match p.as_rule() {
                         Rule::timeout_option => {
                             let d = self.duration(only(p));
@@ -415,7 +448,7 @@ impl Builder<'_> {
                     span,
                 };
                 for p in it {
-                    let option_span = span_of(&p);
+                    let option_span = self.span(&p);
                     match p.as_rule() {
                         Rule::poll_option => {
                             let mut o = parts(p);
@@ -447,11 +480,11 @@ impl Builder<'_> {
     }
 
     fn when_branch(&mut self, pair: P<'_>) -> When {
-        let span = span(&pair);
+        let span = self.span(&pair);
         let mut arms = Vec::new();
         let mut otherwise = None;
         for arm in parts(pair) {
-            let arm_span = span_of(&arm);
+            let arm_span = self.span(&arm);
             match arm.as_rule() {
                 Rule::when_arm | Rule::else_when_arm => {
                     let mut it = parts(arm);
@@ -475,19 +508,19 @@ impl Builder<'_> {
     }
 
     fn match_branch(&mut self, pair: P<'_>) -> Match {
-        let span = span(&pair);
+        let span = self.span(&pair);
         let mut it = parts(pair);
-        let param = name(it.next().expect("`match` names a parameter"));
+        let param = self.name(it.next().expect("`match` names a parameter"));
         let arms = it.map(|arm| self.match_arm(arm)).collect();
         Match { param, arms, span }
     }
 
     fn match_arm(&mut self, pair: P<'_>) -> MatchArm {
-        let span = span(&pair);
+        let span = self.span(&pair);
         let mut it = parts(pair).peekable();
         let mut values = parts(it.next().expect("an arm has a pattern")).peekable();
         let pattern = match values.next_if(|p| p.as_rule() == Rule::wildcard) {
-            Some(w) => Pattern::Wildcard(span_of(&w)),
+            Some(w) => Pattern::Wildcard(self.span(&w)),
             None => Pattern::Values(values.map(|p| self.text(p)).collect()),
         };
         let guard = it
@@ -497,7 +530,7 @@ impl Builder<'_> {
         let body = if target.as_rule() == Rule::body {
             self.body(target)
         } else {
-            let target_span = span_of(&target);
+            let target_span = self.span(&target);
             Body {
                 items: vec![Item::Action(self.action(target))],
                 braced: false,
@@ -513,7 +546,7 @@ impl Builder<'_> {
     }
 
     fn body(&mut self, pair: P<'_>) -> Body {
-        let span = span(&pair);
+        let span = self.span(&pair);
         Body {
             items: parts(pair).map(|p| self.item(p)).collect(),
             braced: true,
@@ -526,7 +559,7 @@ impl Builder<'_> {
     }
 
     fn cond_or(&mut self, pair: P<'_>) -> Cond {
-        let span = span(&pair);
+        let span = self.span(&pair);
         let mut parts: Vec<Cond> = parts(pair).map(|p| self.cond_and(p)).collect();
         if parts.len() == 1 {
             parts.remove(0)
@@ -536,7 +569,7 @@ impl Builder<'_> {
     }
 
     fn cond_and(&mut self, pair: P<'_>) -> Cond {
-        let span = span(&pair);
+        let span = self.span(&pair);
         let mut parts: Vec<Cond> = parts(pair).map(|p| self.cond_not(p)).collect();
         if parts.len() == 1 {
             parts.remove(0)
@@ -546,7 +579,7 @@ impl Builder<'_> {
     }
 
     fn cond_not(&mut self, pair: P<'_>) -> Cond {
-        let span = span(&pair);
+        let span = self.span(&pair);
         let inner: Vec<P<'_>> = children(pair).collect();
         let nots = inner.iter().filter(|p| p.as_rule() == Rule::kw_not).count();
         let atom = self.cond_atom(
@@ -564,7 +597,7 @@ impl Builder<'_> {
     }
 
     fn cond_atom(&mut self, pair: P<'_>) -> Cond {
-        let span = span(&pair);
+        let span = self.span(&pair);
         let rule = pair.as_rule();
         let mut inner: Vec<P<'_>> = children(pair).collect();
         let negated = inner.iter().any(|p| p.as_rule() == Rule::kw_not);
@@ -572,12 +605,12 @@ impl Builder<'_> {
         match rule {
             Rule::cond_group => self.cond_or(inner.remove(0)),
             Rule::cond_is_set => Cond::IsSet {
-                param: name(inner.remove(0)),
+                param: self.name(inner.remove(0)),
                 negated,
                 span,
             },
             Rule::cond_in => {
-                let param = name(inner.remove(0));
+                let param = self.name(inner.remove(0));
                 let values = inner.into_iter().map(|p| self.literal(p)).collect();
                 Cond::In {
                     param,
@@ -587,7 +620,7 @@ impl Builder<'_> {
                 }
             }
             Rule::cond_cmp => {
-                let param = name(inner.remove(0));
+                let param = self.name(inner.remove(0));
                 let negated = inner[0].as_str() == "!=";
                 let value = self.literal(inner.remove(1));
                 Cond::Compare {
@@ -598,7 +631,7 @@ impl Builder<'_> {
                 }
             }
             Rule::cond_bool => Cond::Flag {
-                param: name(inner.remove(0)),
+                param: self.name(inner.remove(0)),
                 span,
             },
             other => unreachable!("not a condition atom: {other:?}"),
@@ -606,7 +639,7 @@ impl Builder<'_> {
     }
 
     fn literal(&mut self, pair: P<'_>) -> Literal {
-        let span = span(&pair);
+        let span = self.span(&pair);
         let inner = only(pair);
         let value = match inner.as_rule() {
             Rule::string => Value::Str(self.text(inner).value),
@@ -620,7 +653,7 @@ impl Builder<'_> {
     fn integer(&mut self, pair: P<'_>) -> i64 {
         pair.as_str().parse().unwrap_or_else(|_| {
             self.bad_value(
-                span_of(&pair),
+                self.span(&pair),
                 "this number is too large",
                 "numbers range from -9223372036854775808 to 9223372036854775807",
             );
@@ -629,7 +662,7 @@ impl Builder<'_> {
     }
 
     fn duration(&mut self, pair: P<'_>) -> Duration {
-        let span = span(&pair);
+        let span = self.span(&pair);
         let text = pair.as_str();
         let mut millis: u64 = 0;
         let mut digits = String::new();
@@ -668,7 +701,7 @@ impl Builder<'_> {
     }
 
     fn date(&mut self, pair: P<'_>) -> Date {
-        let span = span(&pair);
+        let span = self.span(&pair);
         let text = pair.as_str();
         let year: u16 = text[0..4].parse().unwrap_or(0);
         let month: u8 = text[5..7].parse().unwrap_or(0);
@@ -699,7 +732,7 @@ impl Builder<'_> {
 
     /// A string literal, decoded.
     fn text(&mut self, pair: P<'_>) -> Text {
-        let span = span(&pair);
+        let span = self.span(&pair);
         let inner = only(pair);
         match inner.as_rule() {
             Rule::quoted_string => {
@@ -748,13 +781,19 @@ impl Builder<'_> {
 
     fn ps_block(&mut self, pair: P<'_>) -> Code {
         let code = only(pair);
-        let code_span = span(&code);
+        let code_span = raw_span(&code);
         let placeholders = code
             .clone()
             .into_inner()
+            .filter(|p| {
+                matches!(
+                    p.as_rule(),
+                    Rule::ps_placeholder | Rule::ps_string_placeholder
+                )
+            })
             .map(|p| Placeholder {
                 text: p.as_str().to_owned(),
-                span: span_of(&p),
+                span: self.span(&p),
                 in_string: p.as_rule() == Rule::ps_string_placeholder,
             })
             .collect();
@@ -784,24 +823,9 @@ impl Builder<'_> {
     }
 }
 
-fn span_of(pair: &P<'_>) -> Span {
-    span(pair)
-}
-
 /// The single meaningful child of a pair.
 fn only(pair: P<'_>) -> P<'_> {
     parts(pair)
         .next()
         .expect("the grammar guarantees one child")
-}
-
-fn name(pair: P<'_>) -> Name {
-    Name {
-        value: pair.as_str().to_owned(),
-        span: span(&pair),
-    }
-}
-
-fn name_of(pair: P<'_>) -> Name {
-    name(pair)
 }
