@@ -79,7 +79,7 @@ pub fn render(
         .with_links(false);
     let shared: std::sync::Arc<str> = std::sync::Arc::from(src);
     let mut out = String::new();
-    for problem in problems {
+    for problem in problems.iter().take(MAX_RENDERED) {
         let report = miette::Report::new(problem.clone())
             .with_source_code(NamedSource::new(file_name, shared.clone()).with_language("tejun"));
         if handler.render_report(&mut out, report.as_ref()).is_err() {
@@ -87,5 +87,15 @@ pub fn render(
         }
         out.push('\n');
     }
+    if problems.len() > MAX_RENDERED {
+        out.push_str(&format!(
+            "{file_name}: {} more problems not shown; fix the ones above first\n\n",
+            problems.len() - MAX_RENDERED
+        ));
+    }
     out
 }
+
+/// How many problems of one file [`render`] shows. Rendering locates each problem in the source,
+/// so thousands of them in a large file would take minutes, and nobody reads past the first few.
+pub const MAX_RENDERED: usize = 200;

@@ -16,6 +16,13 @@ use crate::cond::Cond;
 /// The most assignments one question may enumerate.
 pub const MAX_WORLDS: usize = 1 << 14;
 
+/// The most condition evaluations one question may cost (assignments times conditions).
+pub const MAX_WORK: usize = 1 << 16;
+
+/// The most condition evaluations the analysis of one runbook may cost. Past it every answer is
+/// unknown: a runbook with thousands of chained branches is still checked in well under a second.
+pub const MAX_TOTAL_WORK: usize = 1 << 25;
+
 /// One condition on the way to a branch, and whether it holds (`true`) or fails there.
 pub type PathLit = (Cond, bool);
 
@@ -23,6 +30,7 @@ pub type PathLit = (Cond, bool);
 pub struct Domains<'a> {
     params: HashMap<&'a str, &'a Param>,
     domains: HashMap<&'a str, Vec<Option<Value>>>,
+    spent: std::cell::Cell<usize>,
 }
 
 impl<'a> Domains<'a> {
@@ -94,6 +102,7 @@ impl<'a> Domains<'a> {
         Domains {
             params: by_name,
             domains,
+            spent: std::cell::Cell::new(0),
         }
     }
 
@@ -126,9 +135,14 @@ impl<'a> Domains<'a> {
         let total = vars
             .iter()
             .try_fold(1usize, |acc, v| acc.checked_mul(self.domains[v].len()))?;
-        if total > MAX_WORLDS {
+        let work = total.saturating_mul(path.len() + vars.len() + 1);
+        if total > MAX_WORLDS
+            || work > MAX_WORK
+            || self.spent.get().saturating_add(work) > MAX_TOTAL_WORK
+        {
             return None;
         }
+        self.spent.set(self.spent.get() + work);
         let constraints: Vec<(&str, &Cond)> = vars
             .iter()
             .filter_map(|v| match &self.params[v].requirement {

@@ -143,6 +143,7 @@ struct Checker<'a> {
     path: Vec<PathLit>,
     problems: Vec<Problem>,
     warned_complex: bool,
+    warned_restarts: Vec<Span>,
 }
 
 impl<'a> Checker<'a> {
@@ -176,6 +177,7 @@ impl<'a> Checker<'a> {
             path: Vec::new(),
             problems: Vec::new(),
             warned_complex: false,
+            warned_restarts: Vec::new(),
         }
     }
 
@@ -536,6 +538,17 @@ impl<'a> Checker<'a> {
             match self.placeholders.get(ph.text.as_str()).copied() {
                 Some(param) => self.require_available(&param.name.value, ph.span),
                 None if ph.in_string => {}
+                None if follows_a_name(code, ph) => {
+                    let inner = ph.text.trim_start_matches('<').trim_end_matches('>');
+                    self.push(CheckError::UnfilledPlaceholder {
+                        text: ph.text.clone(),
+                        span: ph.span,
+                        help: format!(
+                            "PowerShell writes generic type arguments in brackets: `[{inner}]` instead of `{}`",
+                            ph.text
+                        ),
+                    });
+                }
                 None => {
                     let declared: Vec<&str> = self.placeholders.keys().copied().collect();
                     let help = match names::closest(&ph.text, &declared) {
@@ -818,9 +831,15 @@ impl<'a> Checker<'a> {
                 span: arm.span,
             };
             self.path.push((pattern_cond.clone(), true));
+            let before = self.problems.len();
             if let Some(guard) = &arm.guard {
                 self.cond(guard);
                 self.path.push((guard.clone(), true));
+            }
+            let already_unreachable =
+                self.problems.len() > before || arm_values.iter().all(|v| covered.contains(v));
+            if !already_unreachable {
+                self.reachable(arm.span);
             }
             self.body(&arm.body, place);
             restarts.push(first_restart(&arm.body.items));
@@ -889,7 +908,10 @@ impl<'a> Checker<'a> {
     fn divergent_restart(&mut self, restarts: &[Option<Span>], branch: Span) {
         if restarts.iter().any(Option::is_none)
             && let Some(span) = restarts.iter().flatten().next()
+            && !self.warned_restarts.contains(span)
         {
+            // Nested branches lead to the same restart; warn once, for the innermost branch.
+            self.warned_restarts.push(*span);
             self.push(CheckError::DivergentRestart {
                 span: *span,
                 branch,
@@ -964,6 +986,16 @@ impl<'a> Checker<'a> {
         });
         None
     }
+}
+
+/// Whether a placeholder directly follows a word, as `<string>` does in `List<string>`: then it is
+/// a generic type argument written the C# way, not a document placeholder.
+fn follows_a_name(code: &Code, ph: &crate::code::Placeholder) -> bool {
+    let offset = ph.span.start - code.span.start;
+    code.raw[..offset]
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_alphanumeric() || c == '_')
 }
 
 /// The first `restart shell` among items, looking into nested branches.

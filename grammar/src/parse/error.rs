@@ -42,7 +42,7 @@ pub enum ParseError {
         /// The limit.
         limit: usize,
         /// The brace or parenthesis that goes past it.
-        #[label("this one is {limit} levels deep")]
+        #[label("this one goes past {limit} levels")]
         span: Span,
     },
     /// A string escape that the language does not know.

@@ -142,6 +142,13 @@ fn suggest(
     in_powershell: bool,
 ) -> Option<String> {
     let rest = &src[pos..];
+    if src
+        .trim_start_matches(['\u{FEFF}', ' ', '\t', '\r', '\n'])
+        .is_empty()
+        || (pos == 0 && !rest.trim_start().starts_with("runbook"))
+    {
+        return Some("a runbook file starts with `runbook NAME {` and ends with `}`".into());
+    }
     if rest.trim().is_empty() {
         if in_powershell {
             return Some(
@@ -170,6 +177,14 @@ fn suggest(
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .collect();
+    if rest.starts_with('=') && !rest.starts_with("==") && expected.contains("`==`") {
+        return Some(
+            "compare with `==` (or `!=`); a single `=` gives a parameter its default".into(),
+        );
+    }
+    if ITEM_KEYWORDS.contains(&word.as_str()) && !expected.contains(&format!("`{word}`")) {
+        return Some(misplaced_keyword(&word));
+    }
     if !word.is_empty() {
         let keywords: Vec<&str> = ITEM_KEYWORDS
             .iter()
@@ -210,6 +225,28 @@ fn comment_swallowing_brace(src: &str) -> Option<usize> {
                 .is_some_and(|hash| line[hash..].contains('}'))
         })
         .map(|i| i + 1)
+}
+
+/// What to say about a keyword that is valid somewhere, but not here.
+fn misplaced_keyword(word: &str) -> String {
+    match word {
+        "title" | "source" | "description" | "param" | "window" | "finally" => format!(
+            "`{word}` belongs at the top level of the runbook, outside every step; if a step should end before it, add the step's `}}`"
+        ),
+        "run" | "manual" | "require" | "ensure" | "skip" | "restart" | "quote" => {
+            format!(
+                "`{word}` must sit inside a step: `step some-id \"What it does\" {{ {word} ... }}`"
+            )
+        }
+        "else" => "`else` must directly follow the `}` of a `when` block".into(),
+        "step" => {
+            "a step cannot start here: is the `}` of the previous step or branch missing?".into()
+        }
+        _ => format!(
+            "`{word}` cannot come at this point: options go in the order the language reference gives, \
+             such as `ensure {{ ... }} within 5m every 10s message \"...\"`"
+        ),
+    }
 }
 
 fn describe_found(src: &str, pos: usize) -> String {
@@ -277,7 +314,7 @@ fn describe_token(token: &str) -> Option<String> {
 fn describe_rule(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         Rule::EOI => "the end of the file",
-        Rule::file | Rule::runbook | Rule::kw_runbook => "`runbook`",
+        Rule::kw_runbook => "`runbook`",
         Rule::name => "a name",
         Rule::ident | Rule::cond_ident => "a parameter name",
         Rule::string | Rule::quoted_string | Rule::raw_string => "a string",
@@ -340,7 +377,7 @@ fn describe_rule(rule: Rule) -> Option<&'static str> {
         Rule::kw_in => "`in`",
         Rule::kw_is => "`is`",
         Rule::kw_set => "`set`",
-        Rule::cmp_op => "`==` or `!=`",
+        Rule::cmp_op => return None,
         Rule::ps_code => "PowerShell code",
         _ => return None,
     })
