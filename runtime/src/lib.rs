@@ -1,6 +1,7 @@
 //! tejun's execution side: from a checked [`tejun_grammar::Runbook`] and parameter values to a
 //! [`Plan`](plan::Plan) of what will run.
 
+pub mod host;
 pub mod params;
 pub mod plan;
 

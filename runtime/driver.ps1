@@ -1,0 +1,206 @@
+# tejun's PowerShell driver.
+#
+# tejun starts PowerShell with this script and talks to it over a private channel (a Unix domain
+# socket in a 0700 directory, or a named pipe on Windows), never over stdin/stdout: those belong to
+# the commands it runs. Messages are JSON, one per line, UTF-8 without a BOM. Strings that carry
+# code or values travel base64-encoded so that no JSON or date coercion can change them.
+#
+# User code runs in a runspace this script owns, so variables, modules and the location persist
+# from request to request. That runspace has no user interface: a prompt (Read-Host, a
+# confirmation, Get-Credential) fails at once instead of waiting for a person.
+#
+# Written for Windows PowerShell 5.1 as well as PowerShell 7: no ternaries, no `??`, no classes.
+#
+# Requests:  {"op":"vars","vars":{"Name":{"type":"string|int|bool","b64":"..."}}}
+#            {"op":"run","id":N,"b64":"..."}     run code, output formatted as text
+#            {"op":"eval","id":N,"b64":"..."}    evaluate a condition to true/false
+#            {"op":"cancel","id":N}              stop the running request
+#            {"op":"exit"}
+# Events:    {"ev":"hello",...} once; {"ev":"output"|"error"|"warning"|"verbose"|"debug"|"information",
+#            "id":N,"text":"..."}; {"ev":"done","id":N,...} per request; {"ev":"vars_set"}.
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Off
+
+$utf8 = New-Object System.Text.UTF8Encoding($false)
+$pipe = New-Object System.IO.Pipes.NamedPipeClientStream('.', $env:TEJUN_CHANNEL,
+    [System.IO.Pipes.PipeDirection]::InOut, [System.IO.Pipes.PipeOptions]::Asynchronous)
+$pipe.Connect(30000)
+$reader = New-Object System.IO.StreamReader($pipe, $utf8)
+$writer = New-Object System.IO.StreamWriter($pipe, $utf8)
+$writer.NewLine = "`n"
+$writer.AutoFlush = $true
+$script:pendingRead = $null
+
+function Send-Event($event) {
+    $writer.WriteLine((ConvertTo-Json -InputObject $event -Compress -Depth 4))
+}
+
+function Get-NextLineTask {
+    if ($null -eq $script:pendingRead) {
+        $script:pendingRead = $reader.ReadLineAsync()
+    }
+    $script:pendingRead
+}
+
+function Take-Line {
+    $task = Get-NextLineTask
+    $script:pendingRead = $null
+    $task.Result
+}
+
+function Decode-Text([string]$b64) {
+    $utf8.GetString([Convert]::FromBase64String($b64))
+}
+
+function Format-Record($record) {
+    [string]$record
+}
+
+$runspace = [runspacefactory]::CreateRunspace()
+$runspace.Open()
+$setup = [powershell]::Create()
+$setup.Runspace = $runspace
+$null = $setup.AddScript('
+    if ($PSVersionTable.PSVersion.Major -ge 7 -and $null -ne $PSStyle) { $PSStyle.OutputRendering = "PlainText" }
+    $ProgressPreference = "SilentlyContinue"
+')
+$null = $setup.Invoke()
+$setup.Dispose()
+
+Send-Event ([ordered]@{
+    ev = 'hello'
+    token = $env:TEJUN_TOKEN
+    pid = $PID
+    version = $PSVersionTable.PSVersion.ToString()
+    edition = [string]$PSVersionTable.PSEdition
+})
+
+function Send-Stream($id, [string]$kind, $items) {
+    foreach ($item in $items) {
+        if ($kind -eq 'error') {
+            $info = $item.InvocationInfo
+            Send-Event ([ordered]@{
+                ev = 'error'; id = $id; text = (Format-Record $item)
+                fqid = [string]$item.FullyQualifiedErrorId
+                category = [string]$item.CategoryInfo.Category
+                position = $(if ($null -ne $info) { [string]$info.PositionMessage } else { '' })
+            })
+        } elseif ($kind -eq 'output') {
+            Send-Event ([ordered]@{ ev = 'output'; id = $id; text = [string]$item })
+        } else {
+            Send-Event ([ordered]@{ ev = $kind; id = $id; text = (Format-Record $item) })
+        }
+    }
+}
+
+function Invoke-Request($request, [bool]$evaluate) {
+    $id = $request.id
+    $code = Decode-Text $request.b64
+    $ps = [powershell]::Create()
+    $ps.Runspace = $runspace
+    $runspace.SessionStateProxy.SetVariable('LASTEXITCODE', $null)
+    $null = $ps.AddScript($code)
+    if (-not $evaluate) {
+        $null = $ps.AddCommand('Out-String').AddParameter('Stream').AddParameter('Width', 4096)
+    }
+    $settings = New-Object System.Management.Automation.PSInvocationSettings
+    $settings.ExposeFlowControlExceptions = $true
+    $inputData = New-Object 'System.Management.Automation.PSDataCollection[psobject]'
+    $inputData.Complete()
+    $output = New-Object 'System.Management.Automation.PSDataCollection[psobject]'
+    $handle = $ps.BeginInvoke($inputData, $output, $settings, $null, $null)
+    $values = New-Object System.Collections.ArrayList
+    $cancelled = $false
+    while ($true) {
+        $done = $handle.AsyncWaitHandle.WaitOne(20)
+        $items = $output.ReadAll()
+        if ($evaluate) { foreach ($i in $items) { $null = $values.Add($i) } } else { Send-Stream $id 'output' $items }
+        Send-Stream $id 'error' $ps.Streams.Error.ReadAll()
+        Send-Stream $id 'warning' $ps.Streams.Warning.ReadAll()
+        Send-Stream $id 'verbose' $ps.Streams.Verbose.ReadAll()
+        Send-Stream $id 'debug' $ps.Streams.Debug.ReadAll()
+        Send-Stream $id 'information' $ps.Streams.Information.ReadAll()
+        if ($done) { break }
+        $next = Get-NextLineTask
+        if ($next.IsCompleted) {
+            $line = Take-Line
+            if ($null -eq $line) { [Environment]::Exit(0) }
+            $message = ConvertFrom-Json $line
+            if ($message.op -eq 'cancel' -and -not $cancelled) {
+                $cancelled = $true
+                $null = $ps.BeginStop($null, $null)
+            }
+        }
+    }
+    $exit = $null
+    $failure = $null
+    try {
+        $null = $ps.EndInvoke($handle)
+    } catch {
+        $inner = $_.Exception
+        while ($null -ne $inner.InnerException -and -not ($inner -is [System.Management.Automation.ExitException])) {
+            $inner = $inner.InnerException
+        }
+        if ($inner -is [System.Management.Automation.ExitException]) {
+            $exit = [int]$inner.Argument
+        } else {
+            $failure = $inner
+        }
+    }
+    $reason = $ps.InvocationStateInfo.Reason
+    if ($null -ne $reason -and $null -eq $exit -and $null -eq $failure) {
+        if ($reason -is [System.Management.Automation.ExitException]) { $exit = [int]$reason.Argument } else { $failure = $reason }
+    }
+    $event = [ordered]@{
+        ev = 'done'; id = $id
+        state = [string]$ps.InvocationStateInfo.State
+        exit = $exit
+        last_exit_code = $runspace.SessionStateProxy.GetVariable('LASTEXITCODE')
+        had_errors = [bool]$ps.HadErrors
+        failure = $null
+        failure_fqid = $null
+        value = $null
+    }
+    if ($null -ne $failure -and -not ($failure -is [System.Management.Automation.PipelineStoppedException])) {
+        $event.failure = [string]$failure.Message
+        if ($failure -is [System.Management.Automation.IContainsErrorRecord]) {
+            $event.failure_fqid = [string]$failure.ErrorRecord.FullyQualifiedErrorId
+            $position = $failure.ErrorRecord.InvocationInfo
+            if ($null -ne $position) { $event.failure = $event.failure + "`n" + [string]$position.PositionMessage }
+        }
+    }
+    if ($evaluate) {
+        if ($values.Count -eq 0) { $event.value = $false }
+        elseif ($values.Count -eq 1) { $event.value = [System.Management.Automation.LanguagePrimitives]::IsTrue($values[0]) }
+        else { $event.value = $true }
+    }
+    # .NET resolves relative paths against the process directory, not PowerShell's location.
+    try {
+        $location = $runspace.SessionStateProxy.Path.CurrentFileSystemLocation
+        if ($null -ne $location) { [Environment]::CurrentDirectory = $location.ProviderPath }
+    } catch { }
+    $ps.Dispose()
+    Send-Event $event
+}
+
+while ($true) {
+    $line = Take-Line
+    if ($null -eq $line) { break }
+    $request = ConvertFrom-Json $line
+    if ($request.op -eq 'exit') { break }
+    elseif ($request.op -eq 'vars') {
+        foreach ($property in $request.vars.PSObject.Properties) {
+            $text = Decode-Text $property.Value.b64
+            $value = $text
+            if ($property.Value.type -eq 'int') { $value = [long]$text }
+            elseif ($property.Value.type -eq 'bool') { $value = ($text -eq 'true') }
+            $runspace.SessionStateProxy.SetVariable($property.Name, $value)
+        }
+        Send-Event ([ordered]@{ ev = 'vars_set' })
+    }
+    elseif ($request.op -eq 'run') { Invoke-Request $request $false }
+    elseif ($request.op -eq 'eval') { Invoke-Request $request $true }
+    # A cancel that arrives after its request finished has nothing left to stop.
+}
+$runspace.Dispose()

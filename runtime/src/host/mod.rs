@@ -1,0 +1,496 @@
+//! The hosted PowerShell: one long-lived child process per session, driven by `driver.ps1` over a
+//! private channel.
+//!
+//! The child's stdin is null and its stdout/stderr are drained all the time; anything it writes
+//! there is attached to the command that is running. Requests and events are JSON lines on the
+//! channel (see `runtime/driver.ps1`). A command that overruns its timeout is asked to stop; if it
+//! has not stopped after a grace period, the whole process group is killed and the host reports
+//! that session state was lost: the caller starts a fresh one.
+
+mod channel;
+mod protocol;
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::mpsc;
+
+use protocol::{Incoming, Request};
+pub use protocol::{Outcome, RunState, Stream, StreamLine};
+
+use tejun_grammar::ast::Value;
+
+/// The driver script, embedded in the binary.
+pub const DRIVER: &str = include_str!("../../driver.ps1");
+
+/// How many lines of a command's streams an [`Outcome`] keeps (the last ones). Everything is
+/// passed to the caller's callback as it arrives; only this tail stays in memory.
+pub const TAIL_LINES: usize = 200;
+
+/// How long a command that was asked to stop may take to stop before the process is killed.
+pub const STOP_GRACE: Duration = Duration::from_secs(3);
+
+/// How to start PowerShell.
+#[derive(Debug, Clone)]
+pub struct HostConfig {
+    /// `pwsh`, `powershell`, or a path to either.
+    pub shell: String,
+    /// Folders prepended to `PSModulePath`.
+    pub module_paths: Vec<PathBuf>,
+    /// Extra environment variables for the child.
+    pub env: Vec<(String, String)>,
+    /// How long PowerShell may take to start and say hello.
+    pub startup_timeout: Duration,
+}
+
+impl Default for HostConfig {
+    fn default() -> HostConfig {
+        HostConfig {
+            shell: "pwsh".into(),
+            module_paths: Vec::new(),
+            env: Vec::new(),
+            startup_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Why the host cannot go on.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum HostError {
+    /// PowerShell is not installed where we looked.
+    #[error("cannot find PowerShell `{shell}`")]
+    #[diagnostic(
+        code(tejun::host::shell_not_found),
+        help(
+            "install PowerShell 7: `dotnet tool install --global PowerShell --version 7.6.9`, then add `$HOME/.dotnet/tools` to PATH; or name the shell with `--shell PATH`"
+        )
+    )]
+    ShellNotFound {
+        /// The shell asked for.
+        shell: String,
+    },
+    /// Starting PowerShell failed.
+    #[error("PowerShell did not start: {reason}")]
+    #[diagnostic(code(tejun::host::start_failed))]
+    StartFailed {
+        /// What went wrong.
+        reason: String,
+    },
+    /// The PowerShell process ended or the channel broke.
+    #[error("the PowerShell process ended unexpectedly{status}; its session state is lost")]
+    #[diagnostic(code(tejun::host::died))]
+    Died {
+        /// ` (exit status N)` when known.
+        status: String,
+        /// What it printed last, for the journal.
+        last_words: String,
+    },
+}
+
+/// A running PowerShell session.
+pub struct Host {
+    child: Child,
+    writer: channel::Writer,
+    events: mpsc::UnboundedReceiver<Incoming>,
+    next_id: u64,
+    /// The child's process id (the group every process the session starts belongs to).
+    pub pid: u32,
+    /// PowerShell's own process id, which differs from `pid` when `pwsh` is a launcher (as
+    /// the .NET global tool's is).
+    pub shell_pid: u32,
+    /// PowerShell's version, such as `7.6.9`.
+    pub version: String,
+    // Dropped last: the directory holding the channel and the driver.
+    _dir: tempfile::TempDir,
+}
+
+impl Host {
+    /// Starts PowerShell with the driver and waits for its hello.
+    pub async fn start(config: &HostConfig) -> Result<Host, HostError> {
+        let shell = find_shell(&config.shell)?;
+        let dir = tempfile::Builder::new()
+            .prefix("tejun-")
+            .tempdir()
+            .map_err(|e| HostError::StartFailed {
+                reason: format!("cannot create a private directory: {e}"),
+            })?;
+        let driver = dir.path().join("driver.ps1");
+        std::fs::write(&driver, DRIVER).map_err(|e| HostError::StartFailed {
+            reason: format!("cannot write the driver: {e}"),
+        })?;
+        let token = token();
+        let listener = channel::Listener::bind(dir.path()).map_err(|e| HostError::StartFailed {
+            reason: format!("cannot open the control channel: {e}"),
+        })?;
+
+        let mut cmd = Command::new(&shell);
+        cmd.args([
+            "-NoLogo",
+            "-NoProfile",
+            "-NonInteractive",
+            "-OutputFormat",
+            "Text",
+        ]);
+        if cfg!(windows) {
+            cmd.args(["-ExecutionPolicy", "Bypass"]);
+        }
+        cmd.arg("-File").arg(&driver);
+        cmd.env("TEJUN_CHANNEL", listener.address())
+            .env("TEJUN_TOKEN", &token)
+            .env("NO_COLOR", "1")
+            .env("TERM", "dumb")
+            .env("POWERSHELL_TELEMETRY_OPTOUT", "1")
+            .env("POWERSHELL_UPDATECHECK", "Off")
+            .env("GIT_TERMINAL_PROMPT", "0");
+        if !config.module_paths.is_empty() {
+            let mut paths: Vec<PathBuf> = config
+                .module_paths
+                .iter()
+                .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()))
+                .collect();
+            if let Some(existing) = std::env::var_os("PSModulePath") {
+                paths.extend(std::env::split_paths(&existing));
+            }
+            if let Ok(joined) = std::env::join_paths(paths) {
+                cmd.env("PSModulePath", joined);
+            }
+        }
+        for (k, v) in &config.env {
+            cmd.env(k, v);
+        }
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        channel::own_process_group(&mut cmd);
+        let mut child = cmd.spawn().map_err(|e| HostError::StartFailed {
+            reason: format!("cannot run `{}`: {e}", shell.display()),
+        })?;
+        let pid = child.id().unwrap_or(0);
+
+        let (tx, events) = mpsc::unbounded_channel();
+        drain(child.stdout.take(), Stream::Stdout, tx.clone());
+        drain(child.stderr.take(), Stream::Stderr, tx.clone());
+
+        let connected = tokio::time::timeout(config.startup_timeout, listener.accept()).await;
+        let (reader, writer) = match connected {
+            Ok(Ok(pair)) => pair,
+            Ok(Err(e)) => {
+                return Err(HostError::StartFailed {
+                    reason: format!("the control channel failed: {e}"),
+                });
+            }
+            Err(_) => {
+                let _ = child.kill().await;
+                return Err(HostError::StartFailed {
+                    reason: format!(
+                        "PowerShell did not connect within {:?}",
+                        config.startup_timeout
+                    ),
+                });
+            }
+        };
+        read_messages(reader, tx);
+        let mut host = Host {
+            child,
+            writer,
+            events,
+            next_id: 0,
+            pid,
+            shell_pid: pid,
+            version: String::new(),
+            _dir: dir,
+        };
+        let hello = tokio::time::timeout(config.startup_timeout, host.next_message()).await;
+        match hello {
+            Ok(Ok(msg)) if msg.get("ev").and_then(|v| v.as_str()) == Some("hello") => {
+                if msg.get("token").and_then(|v| v.as_str()) != Some(token.as_str()) {
+                    return Err(HostError::StartFailed {
+                        reason: "the control channel answered with a wrong token".into(),
+                    });
+                }
+                host.shell_pid = msg
+                    .get("pid")
+                    .and_then(|v| v.as_u64())
+                    .map_or(pid, |p| p as u32);
+                host.version = msg
+                    .get("version")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_owned();
+                Ok(host)
+            }
+            Ok(Ok(other)) => Err(HostError::StartFailed {
+                reason: format!("unexpected first message: {other}"),
+            }),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(HostError::StartFailed {
+                reason: "PowerShell did not say hello in time".into(),
+            }),
+        }
+    }
+
+    /// Sets PowerShell variables in the session: a runbook's parameters.
+    pub async fn set_vars(&mut self, vars: &[(String, Value)]) -> Result<(), HostError> {
+        self.send(&Request::Vars(vars)).await?;
+        loop {
+            let msg = self.next_message().await?;
+            if msg.get("ev").and_then(|v| v.as_str()) == Some("vars_set") {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Runs code; each line of every stream is passed to `on_line` as it arrives.
+    pub async fn run(
+        &mut self,
+        code: &str,
+        timeout: Option<Duration>,
+        on_line: impl FnMut(StreamLine),
+    ) -> Result<Outcome, HostError> {
+        self.invoke(code, false, timeout, on_line).await
+    }
+
+    /// Evaluates a condition; `Outcome::value` says whether it holds.
+    pub async fn eval(
+        &mut self,
+        code: &str,
+        timeout: Option<Duration>,
+    ) -> Result<Outcome, HostError> {
+        self.invoke(code, true, timeout, |_| {}).await
+    }
+
+    async fn invoke(
+        &mut self,
+        code: &str,
+        evaluate: bool,
+        timeout: Option<Duration>,
+        mut on_line: impl FnMut(StreamLine),
+    ) -> Result<Outcome, HostError> {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(&Request::Invoke { id, code, evaluate }).await?;
+        let started = tokio::time::Instant::now();
+        let mut deadline = timeout.map(|t| started + t);
+        let mut timed_out = false;
+        let mut lines = Vec::new();
+        loop {
+            let next = match deadline {
+                Some(at) => match tokio::time::timeout_at(at, self.events.recv()).await {
+                    Ok(next) => next,
+                    Err(_) if !timed_out => {
+                        timed_out = true;
+                        self.send(&Request::Cancel { id }).await?;
+                        // PowerShell stops only the native command it started, and waits for
+                        // that command's output to end; whatever the command started in turn
+                        // keeps the output open. End the whole tree under the shell.
+                        tokio::time::sleep(Duration::from_millis(250)).await;
+                        channel::sweep_strays(self.pid, self.shell_pid);
+                        deadline = Some(tokio::time::Instant::now() + STOP_GRACE);
+                        continue;
+                    }
+                    Err(_) => {
+                        // Asked to stop and still running: a blocking call PowerShell cannot
+                        // interrupt. Kill the whole process tree.
+                        self.kill().await;
+                        return Ok(Outcome::killed(lines));
+                    }
+                },
+                None => self.events.recv().await,
+            };
+            let Some(incoming) = next else {
+                return Err(self.died(&lines).await);
+            };
+            match incoming {
+                Incoming::Stray(stream, text) => {
+                    let line = StreamLine {
+                        stream,
+                        text,
+                        fqid: None,
+                    };
+                    on_line(line.clone());
+                    keep(&mut lines, line);
+                }
+                Incoming::Closed => return Err(self.died(&lines).await),
+                Incoming::Message(msg) => {
+                    if msg.get("id").and_then(|v| v.as_u64()) != Some(id) {
+                        continue;
+                    }
+                    match protocol::event(&msg) {
+                        Some(line) => {
+                            on_line(line.clone());
+                            keep(&mut lines, line);
+                        }
+                        None => {
+                            let mut outcome = Outcome::from_done(&msg, lines);
+                            outcome.timed_out = timed_out;
+                            if timed_out {
+                                // Stopping a pipeline ends only the native command PowerShell
+                                // started, not what that command started in turn.
+                                channel::sweep_strays(self.pid, self.shell_pid);
+                            }
+                            return Ok(outcome);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    async fn next_message(&mut self) -> Result<serde_json::Value, HostError> {
+        loop {
+            match self.events.recv().await {
+                Some(Incoming::Message(msg)) => return Ok(msg),
+                Some(Incoming::Stray(..)) => continue,
+                Some(Incoming::Closed) | None => return Err(self.died(&[]).await),
+            }
+        }
+    }
+
+    async fn send(&mut self, request: &Request<'_>) -> Result<(), HostError> {
+        let mut line = request.to_json();
+        line.push('\n');
+        if self.writer.write_all(line.as_bytes()).await.is_err()
+            || self.writer.flush().await.is_err()
+        {
+            return Err(self.died(&[]).await);
+        }
+        Ok(())
+    }
+
+    async fn died(&mut self, lines: &[StreamLine]) -> HostError {
+        let status = match tokio::time::timeout(Duration::from_secs(2), self.child.wait()).await {
+            Ok(Ok(status)) => match status.code() {
+                Some(code) => format!(" (exit status {code})"),
+                None => format!(" ({status})"),
+            },
+            _ => String::new(),
+        };
+        let last_words = lines
+            .iter()
+            .rev()
+            .take(20)
+            .rev()
+            .map(|l| l.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        HostError::Died { status, last_words }
+    }
+
+    /// Kills PowerShell and everything it started.
+    pub async fn kill(&mut self) {
+        channel::kill_tree(&mut self.child).await;
+    }
+
+    /// Asks PowerShell to exit, then makes sure it has.
+    pub async fn shutdown(mut self) {
+        let _ = self.send(&Request::Exit).await;
+        if tokio::time::timeout(Duration::from_secs(5), self.child.wait())
+            .await
+            .is_err()
+        {
+            self.kill().await;
+        }
+    }
+}
+
+/// Finds the shell: a path, or a name on PATH (also `~/.dotnet/tools`, where
+/// `dotnet tool install --global PowerShell` puts pwsh).
+pub fn find_shell(shell: &str) -> Result<PathBuf, HostError> {
+    let path = PathBuf::from(shell);
+    if path.components().count() > 1 {
+        return if path.exists() {
+            Ok(path)
+        } else {
+            Err(HostError::ShellNotFound {
+                shell: shell.into(),
+            })
+        };
+    }
+    if let Ok(found) = which::which(shell) {
+        return Ok(found);
+    }
+    let tools =
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".dotnet/tools").join(shell));
+    match tools {
+        Some(p) if p.exists() => Ok(p),
+        _ => Err(HostError::ShellNotFound {
+            shell: shell.into(),
+        }),
+    }
+}
+
+/// Keeps the last [`TAIL_LINES`] lines.
+fn keep(lines: &mut Vec<StreamLine>, line: StreamLine) {
+    if lines.len() >= 2 * TAIL_LINES {
+        lines.drain(..lines.len() - TAIL_LINES);
+    }
+    lines.push(line);
+}
+
+fn token() -> String {
+    let mut bytes = [0u8; 24];
+    // Without a random source the token would be guessable; fall back to the clock and pid
+    // only to still be unique per session (the channel directory is private either way).
+    if getrandom::fill(&mut bytes).is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        bytes[..16].copy_from_slice(&nanos.to_le_bytes());
+        bytes[16..20].copy_from_slice(&std::process::id().to_le_bytes());
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Forwards every line the child writes outside the protocol.
+fn drain(
+    pipe: Option<impl tokio::io::AsyncRead + Unpin + Send + 'static>,
+    stream: Stream,
+    tx: mpsc::UnboundedSender<Incoming>,
+) {
+    let Some(pipe) = pipe else { return };
+    tokio::spawn(async move {
+        let mut reader = BufReader::new(pipe);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match reader.read_until(b'\n', &mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    let text = String::from_utf8_lossy(&buf)
+                        .trim_end_matches(['\r', '\n'])
+                        .to_owned();
+                    if tx.send(Incoming::Stray(stream, text)).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// Forwards every protocol message; `Closed` when the channel ends.
+fn read_messages(reader: channel::Reader, tx: mpsc::UnboundedSender<Incoming>) {
+    tokio::spawn(async move {
+        let mut reader = BufReader::new(reader);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match reader.read_until(b'\n', &mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    let Ok(msg) = serde_json::from_slice::<serde_json::Value>(&buf) else {
+                        continue;
+                    };
+                    if tx.send(Incoming::Message(msg)).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+        let _ = tx.send(Incoming::Closed);
+    });
+}

@@ -1,0 +1,219 @@
+//! The messages between tejun and `driver.ps1`.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::Serialize;
+
+use tejun_grammar::ast::Value;
+
+/// Something that arrived from the child.
+#[derive(Debug)]
+pub(crate) enum Incoming {
+    /// A protocol message.
+    Message(serde_json::Value),
+    /// A line the child wrote to its stdout or stderr.
+    Stray(Stream, String),
+    /// The channel ended.
+    Closed,
+}
+
+/// A request to the driver.
+pub(crate) enum Request<'a> {
+    Vars(&'a [(String, Value)]),
+    Invoke {
+        id: u64,
+        code: &'a str,
+        evaluate: bool,
+    },
+    Cancel {
+        id: u64,
+    },
+    Exit,
+}
+
+impl Request<'_> {
+    pub(crate) fn to_json(&self) -> String {
+        let value = match self {
+            Request::Vars(vars) => {
+                let mut map = serde_json::Map::new();
+                for (name, value) in *vars {
+                    let (ty, text) = match value {
+                        Value::Str(s) => ("string", s.clone()),
+                        Value::Int(i) => ("int", i.to_string()),
+                        Value::Bool(b) => ("bool", b.to_string()),
+                    };
+                    map.insert(
+                        name.clone(),
+                        serde_json::json!({ "type": ty, "b64": STANDARD.encode(text) }),
+                    );
+                }
+                serde_json::json!({ "op": "vars", "vars": map })
+            }
+            Request::Invoke { id, code, evaluate } => serde_json::json!({
+                "op": if *evaluate { "eval" } else { "run" },
+                "id": id,
+                "b64": STANDARD.encode(code),
+            }),
+            Request::Cancel { id } => serde_json::json!({ "op": "cancel", "id": id }),
+            Request::Exit => serde_json::json!({ "op": "exit" }),
+        };
+        value.to_string()
+    }
+}
+
+/// Which stream a line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stream {
+    /// The pipeline's output, formatted as text.
+    Output,
+    /// An error record.
+    Error,
+    /// `Write-Warning`.
+    Warning,
+    /// `Write-Verbose`.
+    Verbose,
+    /// `Write-Debug`.
+    Debug,
+    /// `Write-Information` and `Write-Host`.
+    Information,
+    /// Written straight to the process's stdout (a native command writing to the console).
+    Stdout,
+    /// Written straight to the process's stderr.
+    Stderr,
+}
+
+/// One line of a command's streams.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StreamLine {
+    /// The stream.
+    pub stream: Stream,
+    /// The text.
+    pub text: String,
+    /// For an error record, its fully qualified error id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fqid: Option<String>,
+}
+
+/// How an invocation ended, as PowerShell reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunState {
+    /// It ran to the end.
+    Completed,
+    /// A terminating error or `exit` ended it.
+    Failed,
+    /// It was stopped (a timeout or Ctrl-C).
+    Stopped,
+    /// It did not stop when asked, and the process was killed.
+    Killed,
+}
+
+/// The result of one command or condition.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    /// How it ended.
+    pub state: RunState,
+    /// The argument of `exit N`, if the code called `exit`.
+    pub exit: Option<i64>,
+    /// `$LASTEXITCODE` after the command: the last native command's exit code, or `None` when
+    /// no native command ran (it is reset before every command).
+    pub last_exit_code: Option<i64>,
+    /// Whether any error record was written.
+    pub had_errors: bool,
+    /// The terminating error, with its position.
+    pub failure: Option<String>,
+    /// Its fully qualified error id.
+    pub failure_fqid: Option<String>,
+    /// For a condition: whether it held.
+    pub value: Option<bool>,
+    /// Whether the command overran its timeout.
+    pub timed_out: bool,
+    /// The last lines of its streams (the full text goes to the transcript).
+    pub tail: Vec<StreamLine>,
+}
+
+impl Outcome {
+    pub(crate) fn from_done(msg: &serde_json::Value, mut tail: Vec<StreamLine>) -> Outcome {
+        if tail.len() > super::TAIL_LINES {
+            tail.drain(..tail.len() - super::TAIL_LINES);
+        }
+        let state = match msg.get("state").and_then(|v| v.as_str()) {
+            Some("Completed") => RunState::Completed,
+            Some("Stopped") => RunState::Stopped,
+            _ => RunState::Failed,
+        };
+        let text = |key: &str| msg.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+        Outcome {
+            state,
+            exit: msg.get("exit").and_then(|v| v.as_i64()),
+            last_exit_code: msg.get("last_exit_code").and_then(|v| v.as_i64()),
+            had_errors: msg
+                .get("had_errors")
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false),
+            failure: text("failure"),
+            failure_fqid: text("failure_fqid"),
+            value: msg.get("value").and_then(|v| v.as_bool()),
+            timed_out: false,
+            tail,
+        }
+    }
+
+    pub(crate) fn killed(tail: Vec<StreamLine>) -> Outcome {
+        Outcome {
+            state: RunState::Killed,
+            exit: None,
+            last_exit_code: None,
+            had_errors: false,
+            failure: Some("the command did not stop when asked; PowerShell and everything it started were killed".into()),
+            failure_fqid: None,
+            value: None,
+            timed_out: true,
+            tail,
+        }
+    }
+
+    /// The error records written, apart from text native commands wrote to stderr (which many
+    /// tools use for progress, not failure).
+    pub fn errors(&self) -> impl Iterator<Item = &StreamLine> {
+        self.tail.iter().filter(|l| {
+            l.stream == Stream::Error && l.fqid.as_deref() != Some("NativeCommandError")
+        })
+    }
+
+    /// Whether the command succeeded: it completed, wrote no error records (native stderr
+    /// aside), and its exit code — from `exit N`, or else the last native command — is accepted.
+    pub fn succeeded(&self, accept_exit: &[i64]) -> bool {
+        let exit_ok = |code: i64| accept_exit.contains(&code);
+        match self.state {
+            RunState::Completed => {
+                self.errors().next().is_none() && self.last_exit_code.is_none_or(exit_ok)
+            }
+            RunState::Failed => self.failure.is_none() && self.exit.is_some_and(exit_ok),
+            RunState::Stopped | RunState::Killed => false,
+        }
+    }
+}
+
+/// A stream event for request `id`, or `None` for its `done`.
+pub(crate) fn event(msg: &serde_json::Value) -> Option<StreamLine> {
+    let stream = match msg.get("ev").and_then(|v| v.as_str())? {
+        "output" => Stream::Output,
+        "error" => Stream::Error,
+        "warning" => Stream::Warning,
+        "verbose" => Stream::Verbose,
+        "debug" => Stream::Debug,
+        "information" => Stream::Information,
+        _ => return None,
+    };
+    Some(StreamLine {
+        stream,
+        text: msg
+            .get("text")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_owned(),
+        fqid: msg.get("fqid").and_then(|v| v.as_str()).map(str::to_owned),
+    })
+}

@@ -1,0 +1,332 @@
+//! The hosted PowerShell against a real pwsh: the protocol cases of the research note.
+//! A missing pwsh fails these tests with instructions; it is never skipped.
+
+use std::time::{Duration, Instant};
+
+use tejun_grammar::ast::Value;
+use tejun_runtime::host::{Host, HostConfig, RunState, Stream, find_shell};
+
+async fn host() -> Host {
+    if let Err(e) = find_shell("pwsh") {
+        panic!(
+            "{e}: these tests need a real PowerShell 7. Install it with \
+             `dotnet tool install --global PowerShell --version 7.6.9` and put ~/.dotnet/tools on PATH"
+        );
+    }
+    Host::start(&HostConfig::default())
+        .await
+        .expect("pwsh starts")
+}
+
+async fn run(host: &mut Host, code: &str) -> (tejun_runtime::host::Outcome, Vec<String>) {
+    let mut output = Vec::new();
+    let outcome = host
+        .run(code, Some(Duration::from_secs(30)), |line| {
+            if line.stream == Stream::Output {
+                output.push(line.text)
+            }
+        })
+        .await
+        .expect("the host answers");
+    (outcome, output)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn state_persists_between_commands_and_multi_line_code_runs() {
+    let mut host = host().await;
+    assert!(host.version.starts_with('7'), "version {}", host.version);
+    let (first, _) = run(
+        &mut host,
+        "$count = 41\nfunction Get-Next { $count + 1 }\nSet-Location /tmp",
+    )
+    .await;
+    assert!(first.succeeded(&[0]));
+    let (second, out) = run(&mut host, "Get-Next\n(Get-Location).Path").await;
+    assert!(second.succeeded(&[0]));
+    assert_eq!(out, ["42", "/tmp"]);
+    host.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exit_n_throw_and_error_records_are_classified() {
+    let mut host = host().await;
+    let (exit, out) = run(&mut host, "Write-Output before\nexit 3").await;
+    assert_eq!(out, ["before"]);
+    assert_eq!(exit.exit, Some(3));
+    assert!(!exit.succeeded(&[0]));
+    assert!(exit.succeeded(&[0, 3]));
+
+    let (thrown, _) = run(&mut host, "throw 'boom'").await;
+    assert_eq!(thrown.state, RunState::Failed);
+    assert!(
+        thrown
+            .failure
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("boom")
+    );
+    assert!(!thrown.succeeded(&[0]));
+
+    let (written, out) = run(&mut host, "Write-Error 'not terminating'; 'after'").await;
+    assert_eq!(out, ["after"]);
+    assert_eq!(written.errors().count(), 1);
+    assert!(!written.succeeded(&[0]));
+
+    // The session survives all of it.
+    let (ok, out) = run(&mut host, "'still here'").await;
+    assert!(ok.succeeded(&[0]));
+    assert_eq!(out, ["still here"]);
+    host.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn native_exit_codes_are_reset_before_each_command() {
+    let mut host = host().await;
+    let (native, _) = run(&mut host, "sh -c 'echo progress >&2; exit 3'").await;
+    assert_eq!(native.last_exit_code, Some(3));
+    assert!(!native.succeeded(&[0]));
+    assert!(
+        native.succeeded(&[0, 3]),
+        "native stderr alone is not a failure: {native:?}"
+    );
+    let (after, _) = run(&mut host, "Write-Output fine").await;
+    assert_eq!(
+        after.last_exit_code, None,
+        "a stale $LASTEXITCODE must not leak into the next command"
+    );
+    assert!(after.succeeded(&[0]));
+    host.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prompts_fail_at_once_instead_of_waiting() {
+    let mut host = host().await;
+    for code in [
+        "Read-Host 'Your name'",
+        "Get-Credential",
+        "Remove-Item -Path / -Recurse -Confirm",
+    ] {
+        let started = Instant::now();
+        let (outcome, _) = run(&mut host, code).await;
+        assert!(started.elapsed() < Duration::from_secs(10), "{code} waited");
+        assert!(!outcome.succeeded(&[0]), "{code} must fail: {outcome:?}");
+    }
+    host.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stdin_readers_see_end_of_file() {
+    let mut host = host().await;
+    let started = Instant::now();
+    let (outcome, out) = run(&mut host, "cat; 'after cat'").await;
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(outcome.succeeded(&[0]));
+    assert_eq!(out, ["after cat"]);
+    host.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn japanese_text_travels_both_ways() {
+    let mut host = host().await;
+    host.set_vars(&[(
+        "Message".into(),
+        Value::Str("バックエンド サーバーを停止します".into()),
+    )])
+    .await
+    .unwrap();
+    let (outcome, out) = run(
+        &mut host,
+        "Write-Output '日本語テキスト'; $Message; $Message.Length",
+    )
+    .await;
+    assert!(outcome.succeeded(&[0]));
+    assert_eq!(
+        out,
+        ["日本語テキスト", "バックエンド サーバーを停止します", "17"]
+    );
+    host.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn parameter_values_never_execute() {
+    let mut host = host().await;
+    let hostile = [
+        "'; Write-Output pwned; '",
+        "\"; Write-Output pwned; \"",
+        "$(Write-Output pwned)",
+        "`$(Write-Output pwned)`",
+        "\u{2019}; Write-Output pwned; \u{2018}",
+        "x\nWrite-Output pwned",
+        "@'\nWrite-Output pwned\n'@",
+    ];
+    for value in hostile {
+        host.set_vars(&[("SqlServerFqdn".into(), Value::Str(value.into()))])
+            .await
+            .unwrap();
+        let (outcome, out) = run(
+            &mut host,
+            "Write-Output $SqlServerFqdn; Write-Output \"in a string: $SqlServerFqdn\"",
+        )
+        .await;
+        assert!(outcome.succeeded(&[0]));
+        assert!(
+            !out.iter().any(|l| l == "pwned"),
+            "{value:?} executed: {out:?}"
+        );
+        assert_eq!(out.join("\n"), format!("{value}\nin a string: {value}"));
+    }
+    host.set_vars(&[
+        ("Flag".into(), Value::Bool(true)),
+        ("Count".into(), Value::Int(7)),
+    ])
+    .await
+    .unwrap();
+    let (_, out) = run(
+        &mut host,
+        "$Flag.GetType().Name; $Count.GetType().Name; $Count * 6",
+    )
+    .await;
+    assert_eq!(out, ["Boolean", "Int64", "42"]);
+    host.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn conditions_evaluate_to_true_or_false() {
+    let mut host = host().await;
+    for (code, expected) in [
+        ("1 -eq 1", true),
+        ("-not (1 -eq 1)", false),
+        ("$null", false),
+        ("@()", false),
+        ("'text'", true),
+        ("Test-Path /definitely/not/here", false),
+    ] {
+        let outcome = host.eval(code, None).await.unwrap();
+        assert_eq!(outcome.value, Some(expected), "{code}");
+    }
+    host.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_timeout_stops_the_command_and_its_process_tree() {
+    let mut host = host().await;
+    let started = Instant::now();
+    let code = "sh -c 'sleep 1000 & sleep 1000'";
+    let outcome = host
+        .run(code, Some(Duration::from_millis(1500)), |_| {})
+        .await
+        .unwrap();
+    assert!(outcome.timed_out);
+    assert_eq!(outcome.state, RunState::Stopped);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    // Nothing the command started is left in the host's process group.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let strays = std::process::Command::new("pgrep")
+        .args(["-g", &host.pid.to_string()])
+        .output()
+        .unwrap();
+    let strays: Vec<String> = String::from_utf8_lossy(&strays.stdout)
+        .lines()
+        .filter(|p| *p != host.pid.to_string() && *p != host.shell_pid.to_string())
+        // A killed process whose parent is gone stays a zombie until init reaps it: it is dead.
+        .filter(|p| {
+            let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
+            stat.rsplit_once(')')
+                .is_some_and(|(_, rest)| rest.split_whitespace().next() != Some("Z"))
+        })
+        .map(|p| {
+            let cmd = std::fs::read_to_string(format!("/proc/{p}/cmdline"))
+                .unwrap_or_default()
+                .replace('\0', " ");
+            let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
+            format!("{p}: {cmd} [{stat}]")
+        })
+        .collect();
+    assert!(
+        strays.is_empty(),
+        "processes left behind: {strays:?} (host {} shell {})",
+        host.pid,
+        host.shell_pid
+    );
+    // And the session goes on.
+    let (after, out) = run(&mut host, "'alive'").await;
+    assert!(after.succeeded(&[0]));
+    assert_eq!(out, ["alive"]);
+    host.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_command_that_ignores_stop_is_killed() {
+    let mut host = host().await;
+    let started = Instant::now();
+    let outcome = host
+        .run(
+            "[System.Threading.Thread]::Sleep(600000)",
+            Some(Duration::from_millis(500)),
+            |_| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(outcome.state, RunState::Killed);
+    assert!(outcome.timed_out);
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "took {:?}",
+        started.elapsed()
+    );
+    // The session is gone: the next request reports it, and a fresh host works.
+    assert!(
+        host.run("'anyone?'", Some(Duration::from_secs(5)), |_| {})
+            .await
+            .is_err()
+    );
+    let mut fresh = self::host().await;
+    let (ok, _) = run(&mut fresh, "'fresh'").await;
+    assert!(ok.succeeded(&[0]));
+    fresh.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dying_process_is_reported() {
+    let mut host = host().await;
+    let result = host
+        .run(
+            "[Environment]::Exit(137)",
+            Some(Duration::from_secs(10)),
+            |_| {},
+        )
+        .await;
+    let error = result.expect_err("the host died");
+    assert!(error.to_string().contains("ended unexpectedly"), "{error}");
+    assert!(error.to_string().contains("137"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn output_written_straight_to_the_console_is_attached_to_the_command() {
+    let mut host = host().await;
+    let mut stray = Vec::new();
+    let outcome = host
+        .run("[Console]::Out.WriteLine('straight to stdout'); [Console]::Out.Flush(); Start-Sleep -Milliseconds 200", None, |line| {
+            if line.stream == Stream::Stdout {
+                stray.push(line.text)
+            }
+        })
+        .await
+        .unwrap();
+    assert!(outcome.succeeded(&[0]));
+    assert_eq!(stray, ["straight to stdout"]);
+    host.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_shell_is_a_clear_error() {
+    let config = HostConfig {
+        shell: "/no/such/pwsh".into(),
+        ..HostConfig::default()
+    };
+    let error = Host::start(&config).await.err().expect("no shell there");
+    assert!(
+        error.to_string().contains("cannot find PowerShell"),
+        "{error}"
+    );
+}
