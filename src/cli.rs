@@ -23,6 +23,47 @@ pub(crate) enum Command {
     /// Show what a run would do with the given parameters: every step in order, branches
     /// resolved, each command as written and as sent to PowerShell.
     Plan(PlanArgs),
+    /// Run a runbook through a hosted PowerShell, journaling every step.
+    ///
+    /// Exit status: 0 the run succeeded, 1 a step failed, 2 usage or tool error, 3 the run
+    /// paused at a manual step that nobody could confirm.
+    Run(RunArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// The runbook.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// A parameter value, `NAME=VALUE`; repeat for each parameter.
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// The PowerShell to host: `pwsh`, `powershell` (Windows PowerShell 5.1) or a path.
+    #[arg(long, default_value = "pwsh")]
+    pub shell: String,
+    /// A folder prepended to `PSModulePath`; repeatable.
+    #[arg(long, value_name = "DIR")]
+    pub module_path: Vec<PathBuf>,
+    /// Confirm manual steps unattended.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Who confirms manual steps, for the journal (default: the user name).
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    /// How to report progress.
+    #[arg(long, value_enum, default_value_t = OutputMode::Text)]
+    pub output: OutputMode,
+    /// Where run journals are kept.
+    #[arg(long, value_name = "DIR", default_value = ".tejun")]
+    pub state_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputMode {
+    /// For people.
+    Text,
+    /// The event stream as JSON Lines on stdout (docs/run-events.md).
+    Json,
 }
 
 #[derive(Debug, Args)]

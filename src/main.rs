@@ -6,6 +6,7 @@ mod cli;
 mod input;
 mod plan_cmd;
 mod plan_text;
+mod run_cmd;
 
 use std::process::ExitCode;
 
@@ -19,6 +20,8 @@ pub(crate) mod exit {
     pub const FAILED: u8 = 1;
     /// Usage error, or tejun itself failed.
     pub const USAGE: u8 = 2;
+    /// A run paused waiting for a person.
+    pub const PAUSED: u8 = 3;
 }
 
 fn main() -> ExitCode {
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         cli::Command::Check(args) => check_cmd::run(&args, color),
         cli::Command::Plan(args) => plan_cmd::run(&args, color),
+        cli::Command::Run(args) => run_cmd::run(&args, color),
     };
     ExitCode::from(code)
 }

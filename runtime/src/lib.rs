@@ -1,7 +1,10 @@
 //! tejun's execution side: from a checked [`tejun_grammar::Runbook`] and parameter values to a
 //! [`Plan`](plan::Plan) of what will run.
 
+pub mod event;
+pub mod execute;
 pub mod host;
+pub mod journal;
 pub mod params;
 pub mod plan;
 

@@ -1,0 +1,173 @@
+//! What happens during a run, as events: journaled as JSON Lines, printed by the CLI, and
+//! streamed with `tejun run --output json`. The shape is documented in `docs/run-events.md`.
+
+use serde::Serialize;
+
+use crate::host::{RunState, StreamLine};
+
+/// One thing that happened during a run.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum RunEvent {
+    /// The run began.
+    RunStart {
+        /// The run's id (its folder under `.tejun/runs/`).
+        run_id: String,
+        /// The runbook's name.
+        runbook: String,
+        /// SHA-256 of the runbook file.
+        runbook_hash: String,
+        /// Parameter values; secrets as `***`.
+        params: serde_json::Map<String, serde_json::Value>,
+        /// How many steps the plan has.
+        steps: usize,
+    },
+    /// PowerShell started (at the beginning, or again after `restart shell` or a lost session).
+    ShellStart {
+        /// PowerShell's version.
+        version: String,
+        /// Its process id.
+        pid: u32,
+        /// Why it started.
+        reason: String,
+    },
+    /// A step began.
+    StepStart {
+        /// Its position, from 1.
+        index: usize,
+        /// The number of steps.
+        total: usize,
+        /// Its id.
+        step: String,
+        /// Its document number.
+        doc: Option<String>,
+        /// Its title.
+        title: String,
+    },
+    /// A condition was evaluated.
+    Check {
+        /// The step.
+        step: String,
+        /// `skip_if`, `require` or `ensure`.
+        kind: &'static str,
+        /// The condition as sent.
+        code: String,
+        /// Whether it held.
+        held: bool,
+        /// How many times it was evaluated (polling).
+        attempts: u32,
+        /// The error that kept it from being evaluated, if any.
+        error: Option<String>,
+    },
+    /// A manual instruction was carried out (or skipped) by the operator.
+    Manual {
+        /// The step.
+        step: String,
+        /// The instruction.
+        instruction: String,
+        /// `confirmed`, `skipped` or `aborted`.
+        decision: &'static str,
+        /// Who decided.
+        by: String,
+    },
+    /// A command finished.
+    Command {
+        /// The step (`finally` for cleanup).
+        step: String,
+        /// The command as sent.
+        code: String,
+        /// Which try this was, from 1.
+        attempt: u32,
+        /// How PowerShell ended it.
+        state: RunState,
+        /// `exit N`, if called.
+        exit: Option<i64>,
+        /// The last native command's exit code.
+        last_exit_code: Option<i64>,
+        /// Whether it counts as success.
+        succeeded: bool,
+        /// Whether it overran its timeout.
+        timed_out: bool,
+        /// The terminating error.
+        failure: Option<String>,
+        /// The last lines of its streams.
+        tail: Vec<StreamLine>,
+        /// How long it took.
+        elapsed_ms: u64,
+    },
+    /// The PowerShell session was lost: its variables, modules and location are gone.
+    ShellLost {
+        /// The step.
+        step: String,
+        /// What happened.
+        reason: String,
+    },
+    /// A window's limit passed.
+    WindowWarning {
+        /// The window.
+        window: String,
+        /// How long it has been open.
+        elapsed_ms: u64,
+        /// Its limit.
+        limit_ms: u64,
+        /// The runbook's warning.
+        message: Option<String>,
+    },
+    /// A window closed.
+    WindowEnd {
+        /// The window.
+        window: String,
+        /// How long it was open.
+        elapsed_ms: u64,
+        /// Its limit.
+        limit_ms: u64,
+    },
+    /// A step ended.
+    StepEnd {
+        /// The step.
+        step: String,
+        /// `done`, `skipped` or `failed`.
+        status: StepStatus,
+        /// Why it failed.
+        error: Option<String>,
+        /// How long it took.
+        elapsed_ms: u64,
+    },
+    /// The run ended.
+    RunEnd {
+        /// `succeeded`, `failed` or `paused`.
+        status: RunStatus,
+        /// The step it stopped at, if it did not succeed.
+        step: Option<String>,
+        /// Why.
+        error: Option<String>,
+        /// How long it took.
+        elapsed_ms: u64,
+    },
+}
+
+/// How a step ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    /// It ran and its postconditions held.
+    Done,
+    /// A `skip if` held, or the operator skipped it.
+    Skipped,
+    /// Something in it failed.
+    Failed,
+    /// It waits for a person.
+    Paused,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Every step is done or skipped.
+    Succeeded,
+    /// A step failed or the operator aborted.
+    Failed,
+    /// A manual step waits for confirmation.
+    Paused,
+}

@@ -1,0 +1,633 @@
+//! [`Plan`] to a run: each step through the hosted PowerShell, with its conditions, retries,
+//! manual confirmations, shell restarts, windows and the `finally` cleanup, journaled as it goes.
+//!
+//! Per step, in this order: every `skip if` (one holding skips the step), every `require` (one
+//! failing fails the step), the step's commands, manual instructions and restarts in the order
+//! written, then every `ensure` (polled when it has `within`).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use sha2::Digest as _;
+
+use tejun_grammar::ast::Value;
+
+use crate::event::{RunEvent, RunStatus, StepStatus};
+use crate::host::{Host, HostConfig, HostError, Outcome, RunState, StreamLine};
+use crate::journal::{Journal, new_run_id};
+use crate::plan::{Plan, PlanAction, PlanStep};
+
+/// How long a condition may take to evaluate.
+pub const CHECK_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The pause between polls of an `ensure ... within` that gives no `every`.
+pub const DEFAULT_POLL: Duration = Duration::from_secs(5);
+
+/// What a run needs besides the plan.
+pub struct RunConfig {
+    /// How to start PowerShell.
+    pub host: HostConfig,
+    /// Where `runs/<run-id>/` folders go (normally `.tejun`).
+    pub root: PathBuf,
+    /// The runbook's text, for its hash.
+    pub source: String,
+    /// The PowerShell variables: parameter values (secrets included).
+    pub variables: Vec<(String, Value)>,
+    /// Values that must never be shown: replaced by `***` in output, journal and transcript.
+    pub secrets: Vec<String>,
+}
+
+/// What the operator decides about a manual instruction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Done, confirmed by this person.
+    Confirm(String),
+    /// Not done; go on without it.
+    Skip(String),
+    /// Stop the run here.
+    Abort(String),
+    /// Nobody can answer now: save the run and wait.
+    Pause,
+}
+
+/// The side of a run that talks to people: the CLI implements it.
+pub trait Console {
+    /// Something happened.
+    fn event(&mut self, event: &RunEvent);
+    /// A command printed a line (already redacted).
+    fn line(&mut self, step: &str, line: &StreamLine);
+    /// A manual instruction needs a decision.
+    fn manual(&mut self, step: &PlanStep, instruction: &str) -> Decision;
+}
+
+/// Why a run could not start or be recorded.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum RunError {
+    /// The journal cannot be written.
+    #[error("cannot write the run's journal in `{dir}`: {source}")]
+    #[diagnostic(
+        code(tejun::run::journal),
+        help("check that the folder is writable and the disk is not full")
+    )]
+    Journal {
+        /// The folder.
+        dir: String,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// PowerShell cannot be started.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Host(#[from] HostError),
+}
+
+/// How a run ended.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    /// The run's id.
+    pub run_id: String,
+    /// Its folder.
+    pub dir: PathBuf,
+    /// How it ended.
+    pub status: RunStatus,
+    /// Steps done, skipped, failed.
+    pub done: usize,
+    /// Steps skipped.
+    pub skipped: usize,
+    /// The step it stopped at.
+    pub stopped_at: Option<String>,
+    /// Why.
+    pub error: Option<String>,
+    /// Warnings raised (windows).
+    pub warnings: Vec<String>,
+}
+
+/// Runs a plan to the end, a failure or a pause.
+pub async fn execute(
+    plan: &Plan,
+    config: &RunConfig,
+    console: &mut dyn Console,
+) -> Result<RunSummary, RunError> {
+    let run_id = new_run_id();
+    let journal = Journal::create(&config.root, &run_id).map_err(|source| RunError::Journal {
+        dir: config.root.join("runs").display().to_string(),
+        source,
+    })?;
+    let mut run = Run {
+        plan,
+        config,
+        console,
+        journal,
+        host: None,
+        windows: HashMap::new(),
+        warnings: Vec::new(),
+    };
+    let started = Instant::now();
+    let params = plan
+        .params
+        .iter()
+        .filter_map(|p| p.value.clone().map(|v| (p.name.clone(), v)))
+        .collect();
+    run.emit(RunEvent::RunStart {
+        run_id: run_id.clone(),
+        runbook: plan.runbook.name.clone(),
+        runbook_hash: hex::encode(sha2::Sha256::digest(config.source.as_bytes())),
+        params,
+        steps: plan.steps.len(),
+    })?;
+    run.start_shell("run start").await?;
+
+    let (mut done, mut skipped) = (0, 0);
+    let mut end = (RunStatus::Succeeded, None, None);
+    for step in &plan.steps {
+        let step_started = Instant::now();
+        run.open_windows(&step.id);
+        run.emit(RunEvent::StepStart {
+            index: step.index,
+            total: plan.steps.len(),
+            step: step.id.clone(),
+            doc: step.doc.clone(),
+            title: step.title.clone(),
+        })?;
+        let (status, error) = run.step(step).await?;
+        run.emit(RunEvent::StepEnd {
+            step: step.id.clone(),
+            status,
+            error: error.clone(),
+            elapsed_ms: millis(step_started.elapsed()),
+        })?;
+        run.check_windows()?;
+        run.close_windows(&step.id)?;
+        run.journal
+            .sync()
+            .map_err(|source| run.journal_error(source))?;
+        match status {
+            StepStatus::Done => done += 1,
+            StepStatus::Skipped => skipped += 1,
+            StepStatus::Failed => {
+                end = (RunStatus::Failed, Some(step.id.clone()), error);
+                break;
+            }
+            StepStatus::Paused => {
+                end = (RunStatus::Paused, Some(step.id.clone()), error);
+                break;
+            }
+        }
+    }
+    if end.0 == RunStatus::Failed && !plan.finally.is_empty() {
+        run.cleanup().await?;
+    }
+    run.emit(RunEvent::RunEnd {
+        status: end.0,
+        step: end.1.clone(),
+        error: end.2.clone(),
+        elapsed_ms: millis(started.elapsed()),
+    })?;
+    run.journal
+        .sync()
+        .map_err(|source| run.journal_error(source))?;
+    if let Some(host) = run.host.take() {
+        host.shutdown().await;
+    }
+    Ok(RunSummary {
+        run_id,
+        dir: run.journal.dir.clone(),
+        status: end.0,
+        done,
+        skipped,
+        stopped_at: end.1,
+        error: end.2,
+        warnings: run.warnings,
+    })
+}
+
+struct Run<'a> {
+    plan: &'a Plan,
+    config: &'a RunConfig,
+    console: &'a mut dyn Console,
+    journal: Journal,
+    host: Option<Host>,
+    /// Open windows: when they opened and whether their warning was given.
+    windows: HashMap<String, (Instant, bool)>,
+    warnings: Vec<String>,
+}
+
+impl Run<'_> {
+    fn emit(&mut self, event: RunEvent) -> Result<(), RunError> {
+        self.console.event(&event);
+        self.journal
+            .record(&event)
+            .map_err(|source| self.journal_error(source))
+    }
+
+    fn journal_error(&self, source: std::io::Error) -> RunError {
+        RunError::Journal {
+            dir: self.journal.dir.display().to_string(),
+            source,
+        }
+    }
+
+    fn redact(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for secret in self.config.secrets.iter().filter(|s| !s.is_empty()) {
+            out = out.replace(secret.as_str(), "***");
+        }
+        out
+    }
+
+    async fn start_shell(&mut self, reason: &str) -> Result<(), RunError> {
+        if let Some(old) = self.host.take() {
+            old.shutdown().await;
+        }
+        let mut host = Host::start(&self.config.host).await?;
+        host.set_vars(&self.config.variables).await?;
+        self.emit(RunEvent::ShellStart {
+            version: host.version.clone(),
+            pid: host.shell_pid,
+            reason: reason.to_owned(),
+        })?;
+        self.host = Some(host);
+        Ok(())
+    }
+
+    async fn step(&mut self, step: &PlanStep) -> Result<(StepStatus, Option<String>), RunError> {
+        for action in &step.actions {
+            if let PlanAction::SkipIf { sent, .. } = action
+                && self.check(&step.id, "skip_if", sent, None, None).await?
+            {
+                return Ok((StepStatus::Skipped, None));
+            }
+        }
+        for action in &step.actions {
+            if let PlanAction::Require { sent, message, .. } = action
+                && !self.check(&step.id, "require", sent, None, None).await?
+            {
+                let why = message
+                    .clone()
+                    .unwrap_or_else(|| format!("precondition `{sent}` does not hold"));
+                return Ok((StepStatus::Failed, Some(why)));
+            }
+        }
+        for action in &step.actions {
+            match action {
+                PlanAction::Run {
+                    sent,
+                    timeout_ms,
+                    retries,
+                    retry_every_ms,
+                    accept_exit,
+                    ..
+                } => {
+                    let timeout = timeout_ms.map(Duration::from_millis);
+                    let pause = retry_every_ms.map_or(Duration::ZERO, Duration::from_millis);
+                    if let Err(why) = self
+                        .command(&step.id, sent, timeout, *retries, pause, accept_exit)
+                        .await?
+                    {
+                        return Ok((StepStatus::Failed, Some(why)));
+                    }
+                }
+                PlanAction::Manual { instruction, .. } => {
+                    match self.console.manual(step, instruction) {
+                        Decision::Confirm(by) => self.manual(step, instruction, "confirmed", by)?,
+                        Decision::Skip(by) => {
+                            self.manual(step, instruction, "skipped", by)?;
+                            return Ok((StepStatus::Skipped, None));
+                        }
+                        Decision::Abort(by) => {
+                            self.manual(step, instruction, "aborted", by.clone())?;
+                            return Ok((StepStatus::Failed, Some(format!("aborted by {by}"))));
+                        }
+                        Decision::Pause => {
+                            return Ok((
+                                StepStatus::Paused,
+                                Some(format!("waiting for a person: {instruction}")),
+                            ));
+                        }
+                    }
+                }
+                PlanAction::RestartShell { .. } => self.start_shell("restart shell").await?,
+                PlanAction::SkipIf { .. }
+                | PlanAction::Require { .. }
+                | PlanAction::Ensure { .. } => {}
+            }
+        }
+        for action in &step.actions {
+            if let PlanAction::Ensure {
+                sent,
+                within_ms,
+                every_ms,
+                message,
+                ..
+            } = action
+            {
+                let within = within_ms.map(Duration::from_millis);
+                let every = every_ms.map(Duration::from_millis);
+                if !self.check(&step.id, "ensure", sent, within, every).await? {
+                    let why = message
+                        .clone()
+                        .unwrap_or_else(|| format!("postcondition `{sent}` does not hold"));
+                    return Ok((StepStatus::Failed, Some(why)));
+                }
+            }
+        }
+        Ok((StepStatus::Done, None))
+    }
+
+    fn manual(
+        &mut self,
+        step: &PlanStep,
+        instruction: &str,
+        decision: &'static str,
+        by: String,
+    ) -> Result<(), RunError> {
+        self.emit(RunEvent::Manual {
+            step: step.id.clone(),
+            instruction: instruction.to_owned(),
+            decision,
+            by,
+        })
+    }
+
+    /// Evaluates a condition, polling until it holds or `within` passes.
+    async fn check(
+        &mut self,
+        step: &str,
+        kind: &'static str,
+        code: &str,
+        within: Option<Duration>,
+        every: Option<Duration>,
+    ) -> Result<bool, RunError> {
+        let started = Instant::now();
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let (held, error) = match self.host_mut().await?.eval(code, Some(CHECK_TIMEOUT)).await {
+                Ok(outcome) => (outcome.value == Some(true), evaluation_error(&outcome)),
+                Err(e) => {
+                    self.lost(step, &e.to_string()).await?;
+                    (false, Some(e.to_string()))
+                }
+            };
+            let keep_polling = !held && within.is_some_and(|w| started.elapsed() < w);
+            if !keep_polling {
+                self.emit(RunEvent::Check {
+                    step: step.to_owned(),
+                    kind,
+                    code: code.to_owned(),
+                    held,
+                    attempts,
+                    error,
+                })?;
+                return Ok(held);
+            }
+            self.check_windows()?;
+            tokio::time::sleep(every.unwrap_or(DEFAULT_POLL)).await;
+        }
+    }
+
+    /// Runs a command with its retries. `Err(why)` when it failed on every try.
+    async fn command(
+        &mut self,
+        step: &str,
+        code: &str,
+        timeout: Option<Duration>,
+        retries: u32,
+        pause: Duration,
+        accept_exit: &[i64],
+    ) -> Result<Result<(), String>, RunError> {
+        let mut last_error = String::new();
+        for attempt in 1..=retries + 1 {
+            if attempt > 1 && !pause.is_zero() {
+                tokio::time::sleep(pause).await;
+            }
+            let started = Instant::now();
+            let secrets = self.config.secrets.clone();
+            let redact = |text: &str| {
+                let mut out = text.to_owned();
+                for s in secrets.iter().filter(|s| !s.is_empty()) {
+                    out = out.replace(s.as_str(), "***");
+                }
+                out
+            };
+            self.host_mut().await?;
+            let host = self.host.as_mut().expect("a host is running");
+            let console = &mut *self.console;
+            let journal = &mut self.journal;
+            let mut journal_failed = None;
+            let result = host
+                .run(code, timeout, |mut line| {
+                    line.text = redact(&line.text);
+                    console.line(step, &line);
+                    let stream = serde_json::to_value(line.stream)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default();
+                    if let Err(e) = journal.transcript(step, &stream, &line.text) {
+                        journal_failed = Some(e);
+                    }
+                })
+                .await;
+            if let Some(e) = journal_failed {
+                return Err(self.journal_error(e));
+            }
+            let outcome = match result {
+                Ok(outcome) => outcome,
+                Err(e) => {
+                    last_error = e.to_string();
+                    self.lost(step, &last_error).await?;
+                    continue;
+                }
+            };
+            let succeeded = outcome.succeeded(accept_exit);
+            let tail: Vec<StreamLine> = outcome
+                .tail
+                .iter()
+                .map(|l| StreamLine {
+                    text: self.redact(&l.text),
+                    ..l.clone()
+                })
+                .collect();
+            let failure = outcome.failure.as_deref().map(|f| self.redact(f));
+            self.emit(RunEvent::Command {
+                step: step.to_owned(),
+                code: code.to_owned(),
+                attempt,
+                state: outcome.state,
+                exit: outcome.exit,
+                last_exit_code: outcome.last_exit_code,
+                succeeded,
+                timed_out: outcome.timed_out,
+                failure: failure.clone(),
+                tail,
+                elapsed_ms: millis(started.elapsed()),
+            })?;
+            if outcome.state == RunState::Killed {
+                self.lost(
+                    step,
+                    "the command did not stop at its timeout and PowerShell was killed",
+                )
+                .await?;
+            }
+            if succeeded {
+                return Ok(Ok(()));
+            }
+            last_error = describe_failure(&outcome, failure, accept_exit, timeout);
+        }
+        Ok(Err(last_error))
+    }
+
+    /// Reports a lost session and starts a fresh one.
+    async fn lost(&mut self, step: &str, reason: &str) -> Result<(), RunError> {
+        self.host = None;
+        self.emit(RunEvent::ShellLost {
+            step: step.to_owned(),
+            reason: reason.to_owned(),
+        })?;
+        self.start_shell("the previous session was lost").await
+    }
+
+    async fn host_mut(&mut self) -> Result<&mut Host, RunError> {
+        if self.host.is_none() {
+            self.start_shell("no session").await?;
+        }
+        Ok(self.host.as_mut().expect("a host was just started"))
+    }
+
+    /// Runs the `finally` actions after a failure; their own failures are journaled, not fatal.
+    async fn cleanup(&mut self) -> Result<(), RunError> {
+        let plan = self.plan;
+        for action in &plan.finally {
+            match action {
+                PlanAction::Run {
+                    sent,
+                    timeout_ms,
+                    retries,
+                    retry_every_ms,
+                    accept_exit,
+                    ..
+                } => {
+                    let timeout = timeout_ms.map(Duration::from_millis);
+                    let pause = retry_every_ms.map_or(Duration::ZERO, Duration::from_millis);
+                    let _ = self
+                        .command("finally", sent, timeout, *retries, pause, accept_exit)
+                        .await?;
+                }
+                PlanAction::RestartShell { .. } => {
+                    self.start_shell("restart shell in finally").await?
+                }
+                PlanAction::Ensure {
+                    sent,
+                    within_ms,
+                    every_ms,
+                    ..
+                } => {
+                    let _ = self
+                        .check(
+                            "finally",
+                            "ensure",
+                            sent,
+                            within_ms.map(Duration::from_millis),
+                            every_ms.map(Duration::from_millis),
+                        )
+                        .await?;
+                }
+                PlanAction::Require { sent, .. } => {
+                    let _ = self.check("finally", "require", sent, None, None).await?;
+                }
+                PlanAction::Manual { .. } | PlanAction::SkipIf { .. } => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn open_windows(&mut self, step: &str) {
+        for w in self.plan.windows.iter().filter(|w| w.from == step) {
+            self.windows
+                .entry(w.name.clone())
+                .or_insert((Instant::now(), false));
+        }
+    }
+
+    fn check_windows(&mut self) -> Result<(), RunError> {
+        let plan = self.plan;
+        for w in &plan.windows {
+            let Some((opened, warned)) = self.windows.get(&w.name).copied() else {
+                continue;
+            };
+            let elapsed = opened.elapsed();
+            if !warned && elapsed > Duration::from_millis(w.limit_ms) {
+                self.windows.insert(w.name.clone(), (opened, true));
+                self.warnings.push(format!(
+                    "window `{}` open for {}s (limit {}s)",
+                    w.name,
+                    elapsed.as_secs(),
+                    w.limit_ms / 1000
+                ));
+                self.emit(RunEvent::WindowWarning {
+                    window: w.name.clone(),
+                    elapsed_ms: millis(elapsed),
+                    limit_ms: w.limit_ms,
+                    message: w.warn.clone(),
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    fn close_windows(&mut self, step: &str) -> Result<(), RunError> {
+        let plan = self.plan;
+        for w in plan.windows.iter().filter(|w| w.to == step) {
+            if let Some((opened, _)) = self.windows.remove(&w.name) {
+                self.emit(RunEvent::WindowEnd {
+                    window: w.name.clone(),
+                    elapsed_ms: millis(opened.elapsed()),
+                    limit_ms: w.limit_ms,
+                })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn evaluation_error(outcome: &Outcome) -> Option<String> {
+    if let Some(f) = &outcome.failure {
+        return Some(f.clone());
+    }
+    outcome.errors().next().map(|l| l.text.clone())
+}
+
+fn describe_failure(
+    outcome: &Outcome,
+    failure: Option<String>,
+    accept: &[i64],
+    timeout: Option<Duration>,
+) -> String {
+    if outcome.timed_out {
+        let limit = timeout.map_or(String::new(), |t| format!(" of {}s", t.as_secs()));
+        return match outcome.state {
+            RunState::Killed => format!(
+                "timed out after its limit{limit}; PowerShell was killed and its session state lost"
+            ),
+            _ => format!("timed out after its limit{limit} and was stopped"),
+        };
+    }
+    if let Some(f) = failure {
+        return f;
+    }
+    if let Some(code) = outcome.exit.filter(|c| !accept.contains(c)) {
+        return format!("exited with code {code}");
+    }
+    if let Some(code) = outcome.last_exit_code.filter(|c| !accept.contains(c)) {
+        return format!("a native command exited with code {code}");
+    }
+    match outcome.errors().next() {
+        Some(error) => format!("wrote an error: {}", error.text),
+        None => format!("failed ({:?})", outcome.state),
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,303 @@
+//! `tejun run FILE --param NAME=VALUE...`: runs a runbook through a hosted PowerShell.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use tejun_grammar::ast::TypeKind;
+use tejun_runtime::event::{RunEvent, RunStatus, StepStatus};
+use tejun_runtime::execute::{Console, Decision, RunConfig, execute};
+use tejun_runtime::host::{HostConfig, Stream, StreamLine};
+use tejun_runtime::plan::{Plan, PlanStep};
+use tejun_runtime::{ParamValues, plan};
+
+use crate::cli::{OutputMode, RunArgs};
+use crate::exit;
+use crate::input::{count, load, plural};
+
+pub(crate) fn run(args: &RunArgs, color: bool) -> u8 {
+    let loaded = match load(&args.file) {
+        Ok(loaded) => loaded,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::USAGE;
+        }
+    };
+    let runbook = match &loaded.result {
+        Ok(runbook) => runbook,
+        Err(problems) => {
+            eprint!("{}", loaded.render(problems, color));
+            let (e, w) = count(problems);
+            eprintln!(
+                "cannot run `{}`: {}, {}",
+                loaded.name,
+                plural(e, "error"),
+                plural(w, "warning")
+            );
+            return exit::FAILED;
+        }
+    };
+    let secret_env = |name: &str| std::env::var(format!("TEJUN_SECRET_{name}")).ok();
+    let values = match ParamValues::resolve(runbook, &args.params, secret_env) {
+        Ok(values) => values,
+        Err(errors) => {
+            for error in errors {
+                eprintln!("{:?}", miette::Report::new(error));
+            }
+            return exit::USAGE;
+        }
+    };
+    let plan = plan(runbook, &loaded.src, &values);
+    let secrets = runbook
+        .params()
+        .filter(|p| p.ty.kind == TypeKind::Secret)
+        .filter_map(|p| {
+            values
+                .get(&p.name.value)
+                .map(|v| v.to_string().trim_matches('"').to_owned())
+        })
+        .collect();
+    let config = RunConfig {
+        host: HostConfig {
+            shell: args.shell.clone(),
+            module_paths: args.module_path.clone(),
+            ..HostConfig::default()
+        },
+        root: args.state_dir.clone(),
+        source: loaded.src.clone(),
+        variables: Plan::variables(&values, runbook),
+        secrets,
+    };
+    let by = args.by.clone().unwrap_or_else(operator_name);
+    let mut console = CliConsole {
+        json: args.output == OutputMode::Json,
+        yes: args.yes,
+        by,
+        total: plan.steps.len(),
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return exit::USAGE;
+        }
+    };
+    let summary = match runtime.block_on(execute(&plan, &config, &mut console)) {
+        Ok(summary) => summary,
+        Err(e) => {
+            eprintln!("{:?}", miette::Report::new(e));
+            return exit::USAGE;
+        }
+    };
+    if !console.json {
+        println!();
+        let journal = summary.dir.join("journal.jsonl");
+        match summary.status {
+            RunStatus::Succeeded => println!(
+                "run {} succeeded: {} done, {} skipped ({} steps)",
+                summary.run_id,
+                summary.done,
+                summary.skipped,
+                plan.steps.len()
+            ),
+            RunStatus::Failed => println!(
+                "run {} FAILED at step `{}`: {}",
+                summary.run_id,
+                summary.stopped_at.as_deref().unwrap_or("?"),
+                summary.error.as_deref().unwrap_or("unknown error")
+            ),
+            RunStatus::Paused => println!(
+                "run {} paused at step `{}`: a manual step needs confirmation (rerun with --yes to confirm unattended)",
+                summary.run_id,
+                summary.stopped_at.as_deref().unwrap_or("?")
+            ),
+        }
+        for warning in &summary.warnings {
+            println!("  warning: {warning}");
+        }
+        println!("journal: {}", journal.display());
+    }
+    match summary.status {
+        RunStatus::Succeeded => exit::OK,
+        RunStatus::Failed => exit::FAILED,
+        RunStatus::Paused => exit::PAUSED,
+    }
+}
+
+fn operator_name() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+struct CliConsole {
+    json: bool,
+    yes: bool,
+    by: String,
+    total: usize,
+}
+
+impl Console for CliConsole {
+    fn event(&mut self, event: &RunEvent) {
+        if self.json {
+            if let Ok(line) = serde_json::to_string(event) {
+                println!("{line}");
+            }
+            return;
+        }
+        match event {
+            RunEvent::RunStart {
+                run_id,
+                runbook,
+                steps,
+                ..
+            } => {
+                println!("run {run_id}: {runbook}, {steps} steps")
+            }
+            RunEvent::ShellStart {
+                version, reason, ..
+            } => println!("  PowerShell {version} started ({reason})"),
+            RunEvent::StepStart {
+                index,
+                step,
+                doc,
+                title,
+                ..
+            } => {
+                let doc = doc
+                    .as_deref()
+                    .map_or(String::new(), |d| format!(" (doc {d})"));
+                println!("\n[{index}/{}] {title}{doc}  [{step}]", self.total);
+            }
+            RunEvent::Check {
+                kind,
+                code,
+                held,
+                attempts,
+                error,
+                ..
+            } => {
+                let verdict = if *held { "holds" } else { "does not hold" };
+                let tries = if *attempts > 1 {
+                    format!(" after {attempts} checks")
+                } else {
+                    String::new()
+                };
+                println!("  {kind:<8} {code}  → {verdict}{tries}");
+                if let Some(e) = error {
+                    println!("           error: {e}");
+                }
+            }
+            RunEvent::Manual {
+                instruction,
+                decision,
+                by,
+                ..
+            } => println!("  manual   {instruction}  → {decision} by {by}"),
+            RunEvent::Command {
+                code,
+                succeeded,
+                state,
+                exit,
+                last_exit_code,
+                failure,
+                elapsed_ms,
+                attempt,
+                ..
+            } => {
+                let code_line = code.lines().next().unwrap_or("");
+                let verdict = if *succeeded {
+                    "ok".to_owned()
+                } else {
+                    format!("failed ({state:?})")
+                };
+                let mut notes = vec![format!("{:.1}s", *elapsed_ms as f64 / 1000.0)];
+                if let Some(e) = exit.or(*last_exit_code) {
+                    notes.push(format!("exit {e}"));
+                }
+                if *attempt > 1 {
+                    notes.push(format!("try {attempt}"));
+                }
+                println!("  run      {code_line}  → {verdict} [{}]", notes.join(", "));
+                if let Some(f) = failure {
+                    for line in f.lines() {
+                        println!("           {line}");
+                    }
+                }
+            }
+            RunEvent::ShellLost { reason, .. } => println!("  ! PowerShell session lost: {reason}"),
+            RunEvent::WindowWarning {
+                window,
+                elapsed_ms,
+                limit_ms,
+                message,
+            } => println!(
+                "  ! window {window}: open {}s, past its limit of {}s{}",
+                elapsed_ms / 1000,
+                limit_ms / 1000,
+                message
+                    .as_deref()
+                    .map_or(String::new(), |m| format!(": {m}"))
+            ),
+            RunEvent::WindowEnd {
+                window,
+                elapsed_ms,
+                limit_ms,
+            } => {
+                println!(
+                    "  window {window} closed after {}s (limit {}s)",
+                    elapsed_ms / 1000,
+                    limit_ms / 1000
+                )
+            }
+            RunEvent::StepEnd { status, error, .. } => match status {
+                StepStatus::Done => println!("  done"),
+                StepStatus::Skipped => println!("  skipped"),
+                StepStatus::Failed => println!("  FAILED: {}", error.as_deref().unwrap_or("")),
+                StepStatus::Paused => println!("  paused: {}", error.as_deref().unwrap_or("")),
+            },
+            RunEvent::RunEnd { .. } => {}
+        }
+    }
+
+    fn line(&mut self, step: &str, line: &StreamLine) {
+        if self.json {
+            let event = serde_json::json!({ "event": "line", "step": step, "stream": line.stream, "text": line.text });
+            println!("{event}");
+            return;
+        }
+        let mark = match line.stream {
+            Stream::Output | Stream::Stdout => "|",
+            Stream::Error | Stream::Stderr => "!",
+            Stream::Warning => "warning:",
+            Stream::Verbose => "verbose:",
+            Stream::Debug => "debug:",
+            Stream::Information => "i",
+        };
+        println!("           {mark} {}", line.text);
+    }
+
+    fn manual(&mut self, step: &PlanStep, instruction: &str) -> Decision {
+        if self.yes {
+            return Decision::Confirm(format!("{} (--yes)", self.by));
+        }
+        if !std::io::stdin().is_terminal() || self.json {
+            return Decision::Pause;
+        }
+        for quote in &step.quotes {
+            println!("  > {}", quote.text.replace('\n', "\n    "));
+        }
+        loop {
+            print!("  manual   {instruction}\n           [c]onfirm done, [s]kip, [a]bort? ");
+            let _ = std::io::stdout().flush();
+            let mut answer = String::new();
+            if std::io::stdin().lock().read_line(&mut answer).unwrap_or(0) == 0 {
+                return Decision::Pause;
+            }
+            match answer.trim().to_ascii_lowercase().as_str() {
+                "c" | "confirm" | "y" | "yes" => return Decision::Confirm(self.by.clone()),
+                "s" | "skip" => return Decision::Skip(self.by.clone()),
+                "a" | "abort" => return Decision::Abort(self.by.clone()),
+                _ => continue,
+            }
+        }
+    }
+}
