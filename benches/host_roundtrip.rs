@@ -1,0 +1,80 @@
+//! The hosted PowerShell against a process per command (what most runbook tools do).
+//!
+//! - `round trip`: a trivial command through the long-lived host. Target: median at most 2 ms.
+//! - `process per command`: `pwsh -NoProfile -NonInteractive -Command '$null'`. Target: the host is at
+//!   least 100 times faster.
+//! - `host start-up` against `bare pwsh start`: target within 10%.
+
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use tejun_runtime::host::{Host, HostConfig, find_shell};
+
+fn host_roundtrip(c: &mut Criterion) {
+    let pwsh = find_shell("pwsh").expect(
+        "the benchmark needs pwsh (dotnet tool install --global PowerShell --version 7.6.9)",
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut host = rt
+        .block_on(Host::start(&HostConfig::default()))
+        .expect("pwsh starts");
+    // Warm up: the first commands JIT-compile the driver's paths.
+    for _ in 0..50 {
+        rt.block_on(host.run("$null", None, |_| {})).unwrap();
+    }
+
+    let mut group = c.benchmark_group("pwsh");
+    group
+        .sample_size(100)
+        .measurement_time(Duration::from_secs(10));
+    group.bench_function("round trip", |b| {
+        b.iter(|| rt.block_on(host.run("$null", None, |_| {})).unwrap())
+    });
+    group.bench_function("condition round trip", |b| {
+        b.iter(|| rt.block_on(host.eval("$true", None)).unwrap())
+    });
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
+    group.bench_function("process per command", |b| {
+        b.iter(|| {
+            std::process::Command::new(&pwsh)
+                .args([
+                    "-NoLogo",
+                    "-NoProfile",
+                    "-NonInteractive",
+                    "-Command",
+                    "$null",
+                ])
+                .output()
+                .unwrap()
+        })
+    });
+    group.bench_function("bare pwsh start", |b| {
+        b.iter(|| {
+            std::process::Command::new(&pwsh)
+                .args([
+                    "-NoLogo",
+                    "-NoProfile",
+                    "-NonInteractive",
+                    "-Command",
+                    "exit",
+                ])
+                .output()
+                .unwrap()
+        })
+    });
+    group.bench_function("host start-up", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let h = Host::start(&HostConfig::default()).await.unwrap();
+                h.shutdown().await;
+            })
+        })
+    });
+    group.finish();
+    rt.block_on(host.shutdown());
+}
+
+criterion_group!(benches, host_roundtrip);
+criterion_main!(benches);
