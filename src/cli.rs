@@ -28,6 +28,37 @@ pub(crate) enum Command {
     /// Exit status: 0 the run succeeded, 1 a step failed, 2 usage or tool error, 3 the run
     /// paused at a manual step that nobody could confirm.
     Run(RunArgs),
+    /// Go on with a paused, failed or interrupted run, in the same journal.
+    ///
+    /// A paused manual step is confirmed with `--confirm STEP --by NAME`. The postconditions of
+    /// the last completed step are checked again first; if they no longer hold, that step runs
+    /// again. Refuses when the runbook changed since the run started, unless `--force`.
+    Resume(ResumeArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ResumeArgs {
+    /// The run's id (its folder under `.tejun/runs/`).
+    #[arg(value_name = "RUN")]
+    pub run: String,
+    /// Confirm the manual step the run paused at.
+    #[arg(long, value_name = "STEP")]
+    pub confirm: Option<String>,
+    /// Who confirms, for the journal (default: the user name).
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    /// Resume even though the runbook changed since the run started.
+    #[arg(long)]
+    pub force: bool,
+    /// Confirm later manual steps unattended.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// How to report progress.
+    #[arg(long, value_enum, default_value_t = OutputMode::Text)]
+    pub output: OutputMode,
+    /// Where run journals are kept.
+    #[arg(long, value_name = "DIR", default_value = ".tejun")]
+    pub state_dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ mod cli;
 mod input;
 mod plan_cmd;
 mod plan_text;
+mod resume_cmd;
 mod run_cmd;
 
 use std::process::ExitCode;
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
         cli::Command::Check(args) => check_cmd::run(&args, color),
         cli::Command::Plan(args) => plan_cmd::run(&args, color),
         cli::Command::Run(args) => run_cmd::run(&args, color),
+        cli::Command::Resume(args) => resume_cmd::run(&args, color),
     };
     ExitCode::from(code)
 }

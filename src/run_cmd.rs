@@ -65,6 +65,7 @@ pub(crate) fn run(args: &RunArgs, color: bool) -> u8 {
         source: loaded.src.clone(),
         variables: Plan::variables(&values, runbook),
         secrets,
+        runbook_path: args.file.clone(),
     };
     let by = args.by.clone().unwrap_or_else(operator_name);
     let mut console = CliConsole {
@@ -73,6 +74,20 @@ pub(crate) fn run(args: &RunArgs, color: bool) -> u8 {
         by,
         total: plan.steps.len(),
     };
+    finish(&plan, &mut console, |console| {
+        execute(&plan, &config, console)
+    })
+}
+
+/// Runs the executor on a fresh async runtime, prints the summary and maps it to an exit code.
+pub(crate) fn finish<'a, F, Fut>(plan: &Plan, console: &'a mut CliConsole, start: F) -> u8
+where
+    F: FnOnce(&'a mut CliConsole) -> Fut,
+    Fut: std::future::Future<
+            Output = Result<tejun_runtime::execute::RunSummary, tejun_runtime::execute::RunError>,
+        >,
+{
+    let json = console.json;
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -80,14 +95,14 @@ pub(crate) fn run(args: &RunArgs, color: bool) -> u8 {
             return exit::USAGE;
         }
     };
-    let summary = match runtime.block_on(execute(&plan, &config, &mut console)) {
+    let summary = match runtime.block_on(start(console)) {
         Ok(summary) => summary,
         Err(e) => {
             eprintln!("{:?}", miette::Report::new(e));
             return exit::USAGE;
         }
     };
-    if !console.json {
+    if !json {
         println!();
         let journal = summary.dir.join("journal.jsonl");
         match summary.status {
@@ -105,7 +120,9 @@ pub(crate) fn run(args: &RunArgs, color: bool) -> u8 {
                 summary.error.as_deref().unwrap_or("unknown error")
             ),
             RunStatus::Paused => println!(
-                "run {} paused at step `{}`: a manual step needs confirmation (rerun with --yes to confirm unattended)",
+                "run {} paused at step `{}`: a manual step needs confirmation; when it is done: tejun resume {} --confirm {} --by NAME",
+                summary.run_id,
+                summary.stopped_at.as_deref().unwrap_or("?"),
                 summary.run_id,
                 summary.stopped_at.as_deref().unwrap_or("?")
             ),
@@ -122,17 +139,17 @@ pub(crate) fn run(args: &RunArgs, color: bool) -> u8 {
     }
 }
 
-fn operator_name() -> String {
+pub(crate) fn operator_name() -> String {
     std::env::var("USER")
         .or_else(|_| std::env::var("USERNAME"))
         .unwrap_or_else(|_| "unknown".into())
 }
 
-struct CliConsole {
-    json: bool,
-    yes: bool,
-    by: String,
-    total: usize,
+pub(crate) struct CliConsole {
+    pub json: bool,
+    pub yes: bool,
+    pub by: String,
+    pub total: usize,
 }
 
 impl Console for CliConsole {
@@ -151,6 +168,14 @@ impl Console for CliConsole {
                 ..
             } => {
                 println!("run {run_id}: {runbook}, {steps} steps")
+            }
+            RunEvent::Resume { from_step, forced } => {
+                let forced = if *forced {
+                    " (forced: the runbook changed since the run started)"
+                } else {
+                    ""
+                };
+                println!("resuming from step `{from_step}`{forced}")
             }
             RunEvent::ShellStart {
                 version, reason, ..

@@ -271,3 +271,144 @@ fn json_output_is_the_event_stream() {
             .any(|e| e["event"] == "line" && e["text"].as_str().unwrap_or("").contains("Database"))
     );
 }
+
+impl Sim {
+    fn resume(&self, run_id: &str, args: &[&str]) -> Output {
+        let mut cmd = Command::cargo_bin("tejun").unwrap();
+        cmd.args(["--color=never", "resume", run_id, "--state-dir"])
+            .arg(self.dir.path().join("state"))
+            .args(args)
+            .env("LYNC_SIM_STATE", self.state_file());
+        cmd.timeout(std::time::Duration::from_secs(240))
+            .output()
+            .unwrap()
+    }
+
+    fn run_id(&self) -> String {
+        let runs: Vec<_> = std::fs::read_dir(self.dir.path().join("state/runs"))
+            .unwrap()
+            .flatten()
+            .collect();
+        runs[0].file_name().to_string_lossy().into_owned()
+    }
+}
+
+fn starts_of(journal: &[serde_json::Value], step: &str) -> usize {
+    journal
+        .iter()
+        .filter(|e| e["event"] == "step_start" && e["step"] == step)
+        .count()
+}
+
+#[test]
+fn a_paused_run_resumes_with_a_confirmation_and_records_who_gave_it() {
+    let sim = Sim::new();
+    let out = sim.run(Path::new(LYNC), &["-p", "ServerRole=StandardEdition"], &[]);
+    assert_code(&out, 3);
+    let run_id = sim.run_id();
+    let wrong = sim.resume(&run_id, &["--confirm", "stop-services"]);
+    assert_code(&wrong, 2);
+    let out = sim.resume(&run_id, &["--confirm", "log-on", "--by", "alice", "--yes"]);
+    assert_code(&out, 0);
+    let journal = sim.journal();
+    assert!(
+        journal
+            .iter()
+            .any(|e| e["event"] == "manual" && e["step"] == "log-on" && e["by"] == "alice")
+    );
+    assert!(
+        journal
+            .iter()
+            .any(|e| e["event"] == "resume" && e["from_step"] == "log-on")
+    );
+    assert_eq!(ended(&journal)["status"], "succeeded");
+    assert_eq!(sim.state()["DatabaseUpdates"].as_array().unwrap().len(), 1);
+    let again = sim.resume(&run_id, &["--yes"]);
+    assert_code(&again, 2);
+}
+
+#[test]
+fn a_run_killed_mid_step_resumes_without_repeating_completed_steps() {
+    let sim = Sim::new();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tejun"))
+        .args([
+            "--color=never",
+            "run",
+            LYNC,
+            "--module-path",
+            "fixtures/lync-sim",
+            "--state-dir",
+        ])
+        .arg(sim.dir.path().join("state"))
+        .args([
+            "-p",
+            "ServerRole=StandardEdition",
+            "-p",
+            &format!("UpdateInstaller={INSTALLER}"),
+            "-p",
+            "AutoInstall=true",
+            "--yes",
+        ])
+        .env("LYNC_SIM_STATE", sim.state_file())
+        .env("LYNC_SIM_FAULT_INSTALLER_HANGS", "1")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the installer (step 7) is running, then kill tejun and its PowerShell.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let shell_pid = loop {
+        assert!(std::time::Instant::now() < deadline, "step 7 never started");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let Ok(runs) = std::fs::read_dir(sim.dir.path().join("state/runs")) else {
+            continue;
+        };
+        let Some(run) = runs.flatten().next() else {
+            continue;
+        };
+        let text = std::fs::read_to_string(run.path().join("journal.jsonl")).unwrap_or_default();
+        let journal: Vec<serde_json::Value> = text
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        if starts_of(&journal, "install-update") == 1 {
+            let pid = journal
+                .iter()
+                .rev()
+                .find(|e| e["event"] == "shell_start")
+                .unwrap()["pid"]
+                .as_u64()
+                .unwrap();
+            break pid;
+        }
+    };
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let stat = std::fs::read_to_string(format!("/proc/{shell_pid}/stat")).unwrap_or_default();
+    if let Some(group) = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().nth(2))
+    {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", "--", &format!("-{group}")])
+            .status();
+    }
+
+    let out = sim.resume(&sim.run_id(), &["--yes"]);
+    assert_code(&out, 0);
+    let journal = sim.journal();
+    for step in [
+        "log-on",
+        "download-update",
+        "start-shell",
+        "stop-services",
+        "stop-w3svc",
+        "close-shells",
+    ] {
+        assert_eq!(starts_of(&journal, step), 1, "{step} ran again");
+    }
+    assert_eq!(starts_of(&journal, "install-update"), 2);
+    assert_eq!(ended(&journal)["status"], "succeeded");
+    let state = sim.state();
+    assert_eq!(state["InstalledVersion"], state["AvailableVersion"]);
+}

@@ -15,12 +15,25 @@ pub enum RunEvent {
         run_id: String,
         /// The runbook's name.
         runbook: String,
+        /// The runbook file, as an absolute path, for `tejun resume`.
+        runbook_path: String,
+        /// The shell hosted.
+        shell: String,
+        /// Folders prepended to `PSModulePath`.
+        module_paths: Vec<String>,
         /// SHA-256 of the runbook file.
         runbook_hash: String,
         /// Parameter values; secrets as `***`.
         params: serde_json::Map<String, serde_json::Value>,
         /// How many steps the plan has.
         steps: usize,
+    },
+    /// The run was resumed (`tejun resume`).
+    Resume {
+        /// The step it goes on from.
+        from_step: String,
+        /// Whether the runbook changed since the run started and `--force` was given.
+        forced: bool,
     },
     /// PowerShell started (at the beginning, or again after `restart shell` or a lost session).
     ShellStart {

@@ -24,6 +24,24 @@ pub const CHECK_TIMEOUT: Duration = Duration::from_secs(120);
 /// The pause between polls of an `ensure ... within` that gives no `every`.
 pub const DEFAULT_POLL: Duration = Duration::from_secs(5);
 
+/// Where a resumed run goes on.
+#[derive(Debug, Clone)]
+pub struct Resume {
+    /// The run's id.
+    pub run_id: String,
+    /// The run's folder.
+    pub dir: PathBuf,
+    /// The index (from 0) of the first step to run.
+    pub from: usize,
+    /// The last completed step (index from 0), whose postconditions are checked again first:
+    /// when they no longer hold, that step runs again.
+    pub recheck: Option<usize>,
+    /// A paused manual step confirmed with `--confirm STEP --by NAME`.
+    pub confirmed: Option<(String, String)>,
+    /// Whether the runbook changed and the resume was forced.
+    pub forced: bool,
+}
+
 /// What a run needs besides the plan.
 pub struct RunConfig {
     /// How to start PowerShell.
@@ -36,6 +54,8 @@ pub struct RunConfig {
     pub variables: Vec<(String, Value)>,
     /// Values that must never be shown: replaced by `***` in output, journal and transcript.
     pub secrets: Vec<String>,
+    /// The runbook file, for the journal.
+    pub runbook_path: PathBuf,
 }
 
 /// What the operator decides about a manual instruction.
@@ -114,16 +134,7 @@ pub async fn execute(
         dir: config.root.join("runs").display().to_string(),
         source,
     })?;
-    let mut run = Run {
-        plan,
-        config,
-        console,
-        journal,
-        host: None,
-        windows: HashMap::new(),
-        warnings: Vec::new(),
-    };
-    let started = Instant::now();
+    let mut run = Run::new(plan, config, console, journal);
     let params = plan
         .params
         .iter()
@@ -132,77 +143,168 @@ pub async fn execute(
     run.emit(RunEvent::RunStart {
         run_id: run_id.clone(),
         runbook: plan.runbook.name.clone(),
-        runbook_hash: hex::encode(sha2::Sha256::digest(config.source.as_bytes())),
+        runbook_path: std::path::absolute(&config.runbook_path)
+            .unwrap_or_else(|_| config.runbook_path.clone())
+            .display()
+            .to_string(),
+        shell: config.host.shell.clone(),
+        module_paths: config
+            .host
+            .module_paths
+            .iter()
+            .map(|p| {
+                std::path::absolute(p)
+                    .unwrap_or_else(|_| p.clone())
+                    .display()
+                    .to_string()
+            })
+            .collect(),
+        runbook_hash: runbook_hash(&config.source),
         params,
         steps: plan.steps.len(),
     })?;
-    run.start_shell("run start").await?;
+    run.drive(run_id, 0, None).await
+}
 
-    let (mut done, mut skipped) = (0, 0);
-    let mut end = (RunStatus::Succeeded, None, None);
-    for step in &plan.steps {
-        let step_started = Instant::now();
-        run.open_windows(&step.id);
-        run.emit(RunEvent::StepStart {
-            index: step.index,
-            total: plan.steps.len(),
-            step: step.id.clone(),
-            doc: step.doc.clone(),
-            title: step.title.clone(),
+/// Goes on with a run that paused, failed or was killed, appending to its journal.
+pub async fn resume(
+    plan: &Plan,
+    config: &RunConfig,
+    console: &mut dyn Console,
+    resume: Resume,
+) -> Result<RunSummary, RunError> {
+    let journal = Journal::open(&resume.dir).map_err(|source| RunError::Journal {
+        dir: resume.dir.display().to_string(),
+        source,
+    })?;
+    let mut run = Run::new(plan, config, console, journal);
+    run.preconfirmed = resume.confirmed.clone();
+    let from_step = plan
+        .steps
+        .get(resume.from)
+        .map_or_else(|| "the end".to_owned(), |s| s.id.clone());
+    run.emit(RunEvent::Resume {
+        from_step,
+        forced: resume.forced,
+    })?;
+    run.drive(resume.run_id, resume.from, resume.recheck).await
+}
+
+/// SHA-256 of a runbook's text, as the journal records it.
+pub fn runbook_hash(source: &str) -> String {
+    hex::encode(sha2::Sha256::digest(source.as_bytes()))
+}
+
+impl<'a> Run<'a> {
+    fn new(
+        plan: &'a Plan,
+        config: &'a RunConfig,
+        console: &'a mut dyn Console,
+        journal: Journal,
+    ) -> Run<'a> {
+        Run {
+            plan,
+            config,
+            console,
+            journal,
+            host: None,
+            windows: HashMap::new(),
+            warnings: Vec::new(),
+            preconfirmed: None,
+        }
+    }
+
+    async fn drive(
+        mut self,
+        run_id: String,
+        mut from: usize,
+        recheck: Option<usize>,
+    ) -> Result<RunSummary, RunError> {
+        let plan = self.plan;
+        let started = Instant::now();
+        self.start_shell("run start").await?;
+        if let Some(last) = recheck {
+            let step = &plan.steps[last];
+            for action in &step.actions {
+                if let PlanAction::Ensure { sent, .. } = action
+                    && !self.check(&step.id, "ensure", sent, None, None).await?
+                {
+                    // The last completed step is undone (an installer may have started services
+                    // again): run it again.
+                    from = last;
+                    break;
+                }
+            }
+        }
+        let run = &mut self;
+        let (mut done, mut skipped) = (0, 0);
+        let mut end = (RunStatus::Succeeded, None, None);
+        for step in &plan.steps[from.min(plan.steps.len())..] {
+            let step_started = Instant::now();
+            run.open_windows(&step.id);
+            run.emit(RunEvent::StepStart {
+                index: step.index,
+                total: plan.steps.len(),
+                step: step.id.clone(),
+                doc: step.doc.clone(),
+                title: step.title.clone(),
+            })?;
+            let (status, error) = run.step(step).await?;
+            run.emit(RunEvent::StepEnd {
+                step: step.id.clone(),
+                status,
+                error: error.clone(),
+                elapsed_ms: millis(step_started.elapsed()),
+            })?;
+            run.check_windows()?;
+            run.close_windows(&step.id)?;
+            run.journal
+                .sync()
+                .map_err(|source| run.journal_error(source))?;
+            match status {
+                StepStatus::Done => done += 1,
+                StepStatus::Skipped => skipped += 1,
+                StepStatus::Failed => {
+                    end = (RunStatus::Failed, Some(step.id.clone()), error);
+                    break;
+                }
+                StepStatus::Paused => {
+                    end = (RunStatus::Paused, Some(step.id.clone()), error);
+                    break;
+                }
+            }
+        }
+        if end.0 == RunStatus::Failed && !plan.finally.is_empty() {
+            run.cleanup().await?;
+        }
+        run.emit(RunEvent::RunEnd {
+            status: end.0,
+            step: end.1.clone(),
+            error: end.2.clone(),
+            elapsed_ms: millis(started.elapsed()),
         })?;
-        let (status, error) = run.step(step).await?;
-        run.emit(RunEvent::StepEnd {
-            step: step.id.clone(),
-            status,
-            error: error.clone(),
-            elapsed_ms: millis(step_started.elapsed()),
-        })?;
-        run.check_windows()?;
-        run.close_windows(&step.id)?;
         run.journal
             .sync()
             .map_err(|source| run.journal_error(source))?;
-        match status {
-            StepStatus::Done => done += 1,
-            StepStatus::Skipped => skipped += 1,
-            StepStatus::Failed => {
-                end = (RunStatus::Failed, Some(step.id.clone()), error);
-                break;
-            }
-            StepStatus::Paused => {
-                end = (RunStatus::Paused, Some(step.id.clone()), error);
-                break;
-            }
+        if let Some(host) = run.host.take() {
+            host.shutdown().await;
         }
+        Ok(RunSummary {
+            run_id,
+            dir: run.journal.dir.clone(),
+            status: end.0,
+            done,
+            skipped,
+            stopped_at: end.1,
+            error: end.2,
+            warnings: std::mem::take(&mut run.warnings),
+        })
     }
-    if end.0 == RunStatus::Failed && !plan.finally.is_empty() {
-        run.cleanup().await?;
-    }
-    run.emit(RunEvent::RunEnd {
-        status: end.0,
-        step: end.1.clone(),
-        error: end.2.clone(),
-        elapsed_ms: millis(started.elapsed()),
-    })?;
-    run.journal
-        .sync()
-        .map_err(|source| run.journal_error(source))?;
-    if let Some(host) = run.host.take() {
-        host.shutdown().await;
-    }
-    Ok(RunSummary {
-        run_id,
-        dir: run.journal.dir.clone(),
-        status: end.0,
-        done,
-        skipped,
-        stopped_at: end.1,
-        error: end.2,
-        warnings: run.warnings,
-    })
 }
 
 struct Run<'a> {
+    /// A manual step confirmed ahead, by whom.
+    preconfirmed: Option<(String, String)>,
     plan: &'a Plan,
     config: &'a RunConfig,
     console: &'a mut dyn Console,
@@ -288,25 +390,23 @@ impl Run<'_> {
                         return Ok((StepStatus::Failed, Some(why)));
                     }
                 }
-                PlanAction::Manual { instruction, .. } => {
-                    match self.console.manual(step, instruction) {
-                        Decision::Confirm(by) => self.manual(step, instruction, "confirmed", by)?,
-                        Decision::Skip(by) => {
-                            self.manual(step, instruction, "skipped", by)?;
-                            return Ok((StepStatus::Skipped, None));
-                        }
-                        Decision::Abort(by) => {
-                            self.manual(step, instruction, "aborted", by.clone())?;
-                            return Ok((StepStatus::Failed, Some(format!("aborted by {by}"))));
-                        }
-                        Decision::Pause => {
-                            return Ok((
-                                StepStatus::Paused,
-                                Some(format!("waiting for a person: {instruction}")),
-                            ));
-                        }
+                PlanAction::Manual { instruction, .. } => match self.decide(step, instruction) {
+                    Decision::Confirm(by) => self.manual(step, instruction, "confirmed", by)?,
+                    Decision::Skip(by) => {
+                        self.manual(step, instruction, "skipped", by)?;
+                        return Ok((StepStatus::Skipped, None));
                     }
-                }
+                    Decision::Abort(by) => {
+                        self.manual(step, instruction, "aborted", by.clone())?;
+                        return Ok((StepStatus::Failed, Some(format!("aborted by {by}"))));
+                    }
+                    Decision::Pause => {
+                        return Ok((
+                            StepStatus::Paused,
+                            Some(format!("waiting for a person: {instruction}")),
+                        ));
+                    }
+                },
                 PlanAction::RestartShell { .. } => self.start_shell("restart shell").await?,
                 PlanAction::SkipIf { .. }
                 | PlanAction::Require { .. }
@@ -333,6 +433,16 @@ impl Run<'_> {
             }
         }
         Ok((StepStatus::Done, None))
+    }
+
+    fn decide(&mut self, step: &PlanStep, instruction: &str) -> Decision {
+        match self.preconfirmed.take() {
+            Some((id, by)) if id == step.id => Decision::Confirm(by),
+            other => {
+                self.preconfirmed = other;
+                self.console.manual(step, instruction)
+            }
+        }
     }
 
     fn manual(

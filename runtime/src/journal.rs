@@ -39,6 +39,33 @@ impl Journal {
         })
     }
 
+    /// Opens an existing run's files to append to them (`tejun resume`).
+    pub fn open(dir: &Path) -> std::io::Result<Journal> {
+        let journal = OpenOptions::new()
+            .append(true)
+            .open(dir.join("journal.jsonl"))?;
+        let transcript = BufWriter::new(
+            OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(dir.join("transcript.log"))?,
+        );
+        Ok(Journal {
+            dir: dir.to_path_buf(),
+            journal,
+            transcript,
+        })
+    }
+
+    /// Reads every entry of a run's journal. A last line cut short by a crash is left out.
+    pub fn read(dir: &Path) -> std::io::Result<Vec<serde_json::Value>> {
+        let text = std::fs::read_to_string(dir.join("journal.jsonl"))?;
+        Ok(text
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect())
+    }
+
     /// Appends one event as a line of JSON, with the time it was recorded.
     pub fn record(&mut self, event: &RunEvent) -> std::io::Result<()> {
         #[derive(Serialize)]

@@ -1,0 +1,191 @@
+//! `tejun resume RUN [--confirm STEP --by NAME] [--force]`: goes on with a paused, failed or
+//! interrupted run, in the same journal.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use tejun_grammar::ast::TypeKind;
+use tejun_runtime::execute::{Resume, RunConfig, resume, runbook_hash};
+use tejun_runtime::host::HostConfig;
+use tejun_runtime::journal::Journal;
+use tejun_runtime::plan::Plan;
+use tejun_runtime::{ParamValues, plan};
+
+use crate::cli::{OutputMode, ResumeArgs};
+use crate::exit;
+use crate::input::{count, load, plural};
+use crate::run_cmd::{CliConsole, finish, operator_name};
+
+pub(crate) fn run(args: &ResumeArgs, color: bool) -> u8 {
+    match prepare(args, color) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            exit::USAGE
+        }
+    }
+}
+
+fn prepare(args: &ResumeArgs, color: bool) -> Result<u8, String> {
+    let dir = args.state_dir.join("runs").join(&args.run);
+    let entries = Journal::read(&dir)
+        .map_err(|e| format!("cannot read run `{}` in {}: {e}", args.run, dir.display()))?;
+    let start = entries
+        .iter()
+        .find(|e| e["event"] == "run_start")
+        .ok_or_else(|| format!("the journal of `{}` has no run start", args.run))?;
+    let last_end = entries
+        .iter()
+        .rev()
+        .find(|e| e["event"] == "run_end" || e["event"] == "resume");
+    if last_end.is_some_and(|e| e["event"] == "run_end" && e["status"] == "succeeded") {
+        return Err(format!(
+            "run `{}` already succeeded: there is nothing to resume",
+            args.run
+        ));
+    }
+    let paused_at = last_end
+        .filter(|e| e["status"] == "paused")
+        .and_then(|e| e["step"].as_str())
+        .map(str::to_owned);
+
+    let path = PathBuf::from(start["runbook_path"].as_str().unwrap_or_default());
+    let loaded = load(&path).map_err(|e| format!("{e} (the run was started from it)"))?;
+    let forced = runbook_hash(&loaded.src) != start["runbook_hash"].as_str().unwrap_or_default();
+    if forced && !args.force {
+        return Err(format!(
+            "`{}` changed since run `{}` started; resuming could run steps that differ from the ones already done. \
+             Start a new run, or pass --force to resume anyway",
+            path.display(),
+            args.run
+        ));
+    }
+    let runbook = match &loaded.result {
+        Ok(runbook) => runbook,
+        Err(problems) => {
+            eprint!("{}", loaded.render(problems, color));
+            let (e, w) = count(problems);
+            eprintln!(
+                "cannot resume with `{}`: {}, {}",
+                loaded.name,
+                plural(e, "error"),
+                plural(w, "warning")
+            );
+            return Ok(exit::FAILED);
+        }
+    };
+
+    // The run's own parameter values; secrets were never written down and come from the
+    // environment again.
+    let recorded = start["params"].as_object().cloned().unwrap_or_default();
+    let given: Vec<String> = runbook
+        .params()
+        .filter(|p| p.ty.kind != TypeKind::Secret)
+        .filter_map(|p| {
+            recorded.get(&p.name.value).map(|v| match v {
+                serde_json::Value::String(s) => format!("{}={s}", p.name.value),
+                other => format!("{}={other}", p.name.value),
+            })
+        })
+        .collect();
+    let secret_env = |name: &str| std::env::var(format!("TEJUN_SECRET_{name}")).ok();
+    let values = ParamValues::resolve(runbook, &given, secret_env).map_err(|errors| {
+        errors
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    let plan = plan(runbook, &loaded.src, &values);
+
+    // Where to go on: the paused step, or the first step not done or skipped.
+    let finished: HashMap<&str, &str> = entries
+        .iter()
+        .filter(|e| e["event"] == "step_end")
+        .filter_map(|e| Some((e["step"].as_str()?, e["status"].as_str()?)))
+        .collect();
+    let from = match &paused_at {
+        Some(step) => plan
+            .steps
+            .iter()
+            .position(|s| &s.id == step)
+            .ok_or_else(|| format!("the paused step `{step}` is not in the runbook any more"))?,
+        None => plan
+            .steps
+            .iter()
+            .position(|s| {
+                !matches!(
+                    finished.get(s.id.as_str()),
+                    Some(&"done") | Some(&"skipped")
+                )
+            })
+            .unwrap_or(plan.steps.len()),
+    };
+    let confirmed = match (&args.confirm, &paused_at) {
+        (Some(step), Some(paused)) if step == paused => {
+            Some((step.clone(), args.by.clone().unwrap_or_else(operator_name)))
+        }
+        (Some(step), Some(paused)) => {
+            return Err(format!(
+                "run `{}` is paused at `{paused}`, not `{step}`: pass --confirm {paused}",
+                args.run
+            ));
+        }
+        (Some(step), None) => {
+            return Err(format!(
+                "run `{}` is not paused at a manual step; --confirm {step} has nothing to confirm",
+                args.run
+            ));
+        }
+        (None, _) => None,
+    };
+    let recheck = from
+        .checked_sub(1)
+        .filter(|i| finished.get(plan.steps[*i].id.as_str()) == Some(&"done"));
+
+    let secrets = runbook
+        .params()
+        .filter(|p| p.ty.kind == TypeKind::Secret)
+        .filter_map(|p| {
+            values
+                .get(&p.name.value)
+                .map(|v| v.to_string().trim_matches('"').to_owned())
+        })
+        .collect();
+    let config = RunConfig {
+        host: HostConfig {
+            shell: start["shell"].as_str().unwrap_or("pwsh").to_owned(),
+            module_paths: start["module_paths"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|p| p.as_str().map(PathBuf::from))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            ..HostConfig::default()
+        },
+        root: args.state_dir.clone(),
+        source: loaded.src.clone(),
+        variables: Plan::variables(&values, runbook),
+        secrets,
+        runbook_path: path,
+    };
+    let point = Resume {
+        run_id: args.run.clone(),
+        dir,
+        from,
+        recheck,
+        confirmed,
+        forced,
+    };
+    let mut console = CliConsole {
+        json: args.output == OutputMode::Json,
+        yes: args.yes,
+        by: args.by.clone().unwrap_or_else(operator_name),
+        total: plan.steps.len(),
+    };
+    Ok(finish(&plan, &mut console, |console| {
+        resume(&plan, &config, console, point)
+    }))
+}
