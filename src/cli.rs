@@ -34,6 +34,27 @@ pub(crate) enum Command {
     /// the last completed step are checked again first; if they no longer hold, that step runs
     /// again. Refuses when the runbook changed since the run started, unless `--force`.
     Resume(ResumeArgs),
+    /// List the runs in `.tejun/runs` with their status.
+    Runs(RunsArgs),
+    /// Show one run's journal.
+    Show(ShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RunsArgs {
+    /// Where run journals are kept.
+    #[arg(long, value_name = "DIR", default_value = ".tejun")]
+    pub state_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ShowArgs {
+    /// The run's id.
+    #[arg(value_name = "RUN")]
+    pub run: String,
+    /// Where run journals are kept.
+    #[arg(long, value_name = "DIR", default_value = ".tejun")]
+    pub state_dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ mod plan_cmd;
 mod plan_text;
 mod resume_cmd;
 mod run_cmd;
+mod runs_cmd;
 
 use std::process::ExitCode;
 
@@ -44,6 +45,8 @@ fn main() -> ExitCode {
         cli::Command::Plan(args) => plan_cmd::run(&args, color),
         cli::Command::Run(args) => run_cmd::run(&args, color),
         cli::Command::Resume(args) => resume_cmd::run(&args, color),
+        cli::Command::Runs(args) => runs_cmd::list(&args),
+        cli::Command::Show(args) => runs_cmd::show(&args),
     };
     ExitCode::from(code)
 }

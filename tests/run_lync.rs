@@ -325,6 +325,27 @@ fn a_paused_run_resumes_with_a_confirmation_and_records_who_gave_it() {
     assert_eq!(sim.state()["DatabaseUpdates"].as_array().unwrap().len(), 1);
     let again = sim.resume(&run_id, &["--yes"]);
     assert_code(&again, 2);
+
+    let state_dir = sim.dir.path().join("state");
+    let runs = Command::cargo_bin("tejun")
+        .unwrap()
+        .arg("runs")
+        .arg("--state-dir")
+        .arg(&state_dir)
+        .output()
+        .unwrap();
+    assert_code(&runs, 0);
+    assert!(stdout(&runs).contains(&format!("{run_id}  lync2013-backend-upgrade")));
+    assert!(stdout(&runs).contains("succeeded"));
+    let show = Command::cargo_bin("tejun")
+        .unwrap()
+        .args(["show", &run_id, "--state-dir"])
+        .arg(&state_dir)
+        .output()
+        .unwrap();
+    assert_code(&show, 0);
+    assert!(stdout(&show).contains("confirmed by alice"));
+    assert!(stdout(&show).contains("status: succeeded"));
 }
 
 #[test]

@@ -1,0 +1,158 @@
+//! `tejun runs` (list the runs) and `tejun show RUN` (render one run's journal).
+
+use std::path::Path;
+
+use tejun_runtime::journal::Journal;
+
+use crate::cli::{RunsArgs, ShowArgs};
+use crate::exit;
+
+/// One line per run, newest last: id, runbook, status, where it stopped.
+pub(crate) fn list(args: &RunsArgs) -> u8 {
+    let root = args.state_dir.join("runs");
+    let Ok(entries) = std::fs::read_dir(&root) else {
+        println!("no runs in {}", root.display());
+        return exit::OK;
+    };
+    let mut ids: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    ids.sort();
+    for id in ids {
+        let journal = Journal::read(&root.join(&id)).unwrap_or_default();
+        let start = journal.iter().find(|e| e["event"] == "run_start");
+        let runbook = start.and_then(|s| s["runbook"].as_str()).unwrap_or("?");
+        let started = start.and_then(|s| s["at"].as_str()).unwrap_or("?");
+        let (status, step) = status(&journal);
+        let step = step.map_or(String::new(), |s| format!(" at `{s}`"));
+        println!("{id}  {runbook}  started {started}  {status}{step}");
+    }
+    exit::OK
+}
+
+/// A run's status from its journal: the last `run_end`, or `interrupted` when the last thing
+/// recorded is not one.
+fn status(journal: &[serde_json::Value]) -> (String, Option<String>) {
+    match journal
+        .iter()
+        .rev()
+        .find(|e| e["event"] == "run_end" || e["event"] == "resume")
+    {
+        Some(end) if end["event"] == "run_end" => (
+            end["status"].as_str().unwrap_or("?").to_owned(),
+            end["step"].as_str().map(str::to_owned),
+        ),
+        _ => {
+            let step = journal
+                .iter()
+                .rev()
+                .find(|e| e["event"] == "step_start")
+                .and_then(|e| e["step"].as_str());
+            ("interrupted".to_owned(), step.map(str::to_owned))
+        }
+    }
+}
+
+/// The journal of one run, for people.
+pub(crate) fn show(args: &ShowArgs) -> u8 {
+    let dir = args.state_dir.join("runs").join(&args.run);
+    let journal = match Journal::read(&dir) {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!(
+                "error: cannot read run `{}` in {}: {e}",
+                args.run,
+                dir.display()
+            );
+            return exit::USAGE;
+        }
+    };
+    for e in &journal {
+        println!("{}", describe(e));
+    }
+    let (status, step) = status(&journal);
+    println!(
+        "\nstatus: {status}{}",
+        step.map_or(String::new(), |s| format!(" at `{s}`"))
+    );
+    println!(
+        "transcript: {}",
+        Path::new(&dir).join("transcript.log").display()
+    );
+    exit::OK
+}
+
+fn describe(e: &serde_json::Value) -> String {
+    let at = e["at"].as_str().unwrap_or("");
+    let s = |k: &str| e[k].as_str().unwrap_or("").to_owned();
+    let text = match e["event"].as_str().unwrap_or("") {
+        "run_start" => format!(
+            "run of `{}` ({} steps) from {}",
+            s("runbook"),
+            e["steps"],
+            s("runbook_path")
+        ),
+        "resume" => format!(
+            "resumed from `{}`{}",
+            s("from_step"),
+            if e["forced"] == true { " (forced)" } else { "" }
+        ),
+        "shell_start" => format!("PowerShell {} started ({})", s("version"), s("reason")),
+        "step_start" => format!(
+            "step {}/{} `{}`: {}",
+            e["index"],
+            e["total"],
+            s("step"),
+            s("title")
+        ),
+        "check" => format!(
+            "  {} {} → {}",
+            s("kind"),
+            s("code"),
+            if e["held"] == true {
+                "holds"
+            } else {
+                "does not hold"
+            }
+        ),
+        "manual" => format!(
+            "  manual: {} → {} by {}",
+            s("instruction"),
+            s("decision"),
+            s("by")
+        ),
+        "command" => {
+            let verdict = if e["succeeded"] == true {
+                "ok"
+            } else {
+                "failed"
+            };
+            let mut line = format!("  run {} → {verdict} ({})", s("code"), s("state"));
+            if let Some(f) = e["failure"].as_str() {
+                line.push_str(&format!(": {}", f.lines().next().unwrap_or("")));
+            }
+            line
+        }
+        "shell_lost" => format!("  PowerShell session lost: {}", s("reason")),
+        "window_warning" => format!(
+            "  window `{}` past its limit: {}",
+            s("window"),
+            s("message")
+        ),
+        "window_end" => format!(
+            "  window `{}` closed after {}s",
+            s("window"),
+            e["elapsed_ms"].as_u64().unwrap_or(0) / 1000
+        ),
+        "step_end" => {
+            let error = e["error"]
+                .as_str()
+                .map_or(String::new(), |x| format!(": {x}"));
+            format!("  {}{error}", s("status"))
+        }
+        "run_end" => format!("run {}", s("status")),
+        other => other.to_owned(),
+    };
+    format!("{at}  {text}")
+}
