@@ -152,6 +152,7 @@ fn prepare(args: &ResumeArgs, color: bool) -> Result<u8, String> {
                 .map(|v| v.to_string().trim_matches('"').to_owned())
         })
         .collect();
+    let (interrupt_tx, interrupt_rx) = tokio::sync::watch::channel(false);
     let config = RunConfig {
         host: HostConfig {
             shell: start["shell"].as_str().unwrap_or("pwsh").to_owned(),
@@ -170,6 +171,7 @@ fn prepare(args: &ResumeArgs, color: bool) -> Result<u8, String> {
         variables: Plan::variables(&values, runbook),
         secrets,
         runbook_path: path,
+        interrupt: Some(interrupt_rx),
     };
     let point = Resume {
         run_id: args.run.clone(),
@@ -185,7 +187,7 @@ fn prepare(args: &ResumeArgs, color: bool) -> Result<u8, String> {
         by: args.by.clone().unwrap_or_else(operator_name),
         total: plan.steps.len(),
     };
-    Ok(finish(&plan, &mut console, |console| {
+    Ok(finish(&plan, &mut console, interrupt_tx, |console| {
         resume(&plan, &config, console, point)
     }))
 }

@@ -55,6 +55,7 @@ pub(crate) fn run(args: &RunArgs, color: bool) -> u8 {
                 .map(|v| v.to_string().trim_matches('"').to_owned())
         })
         .collect();
+    let (interrupt_tx, interrupt_rx) = tokio::sync::watch::channel(false);
     let config = RunConfig {
         host: HostConfig {
             shell: args.shell.clone(),
@@ -66,6 +67,7 @@ pub(crate) fn run(args: &RunArgs, color: bool) -> u8 {
         variables: Plan::variables(&values, runbook),
         secrets,
         runbook_path: args.file.clone(),
+        interrupt: Some(interrupt_rx),
     };
     let by = args.by.clone().unwrap_or_else(operator_name);
     let mut console = CliConsole {
@@ -74,13 +76,18 @@ pub(crate) fn run(args: &RunArgs, color: bool) -> u8 {
         by,
         total: plan.steps.len(),
     };
-    finish(&plan, &mut console, |console| {
+    finish(&plan, &mut console, interrupt_tx, |console| {
         execute(&plan, &config, console)
     })
 }
 
 /// Runs the executor on a fresh async runtime, prints the summary and maps it to an exit code.
-pub(crate) fn finish<'a, F, Fut>(plan: &Plan, console: &'a mut CliConsole, start: F) -> u8
+pub(crate) fn finish<'a, F, Fut>(
+    plan: &Plan,
+    console: &'a mut CliConsole,
+    interrupt: tokio::sync::watch::Sender<bool>,
+    start: F,
+) -> u8
 where
     F: FnOnce(&'a mut CliConsole) -> Fut,
     Fut: std::future::Future<
@@ -95,6 +102,19 @@ where
             return exit::USAGE;
         }
     };
+    // The first Ctrl-C stops the running command and ends the run cleanly (it can be resumed);
+    // a second one exits at once.
+    runtime.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = interrupt.send(true);
+            eprintln!(
+                "\ninterrupted: stopping the current command (press Ctrl-C again to quit at once)"
+            );
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
     let summary = match runtime.block_on(start(console)) {
         Ok(summary) => summary,
         Err(e) => {
@@ -119,6 +139,12 @@ where
                 summary.stopped_at.as_deref().unwrap_or("?"),
                 summary.error.as_deref().unwrap_or("unknown error")
             ),
+            RunStatus::Interrupted => println!(
+                "run {} interrupted at step `{}`; go on with: tejun resume {}",
+                summary.run_id,
+                summary.stopped_at.as_deref().unwrap_or("?"),
+                summary.run_id
+            ),
             RunStatus::Paused => println!(
                 "run {} paused at step `{}`: a manual step needs confirmation; when it is done: tejun resume {} --confirm {} --by NAME",
                 summary.run_id,
@@ -134,7 +160,7 @@ where
     }
     match summary.status {
         RunStatus::Succeeded => exit::OK,
-        RunStatus::Failed => exit::FAILED,
+        RunStatus::Failed | RunStatus::Interrupted => exit::FAILED,
         RunStatus::Paused => exit::PAUSED,
     }
 }

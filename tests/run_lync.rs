@@ -433,3 +433,75 @@ fn a_run_killed_mid_step_resumes_without_repeating_completed_steps() {
     let state = sim.state();
     assert_eq!(state["InstalledVersion"], state["AvailableVersion"]);
 }
+
+#[test]
+fn ctrl_c_stops_the_command_closes_the_journal_and_leaves_the_run_resumable() {
+    let sim = Sim::new();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tejun"))
+        .args([
+            "--color=never",
+            "run",
+            LYNC,
+            "--module-path",
+            "fixtures/lync-sim",
+            "--state-dir",
+        ])
+        .arg(sim.dir.path().join("state"))
+        .args([
+            "-p",
+            "ServerRole=StandardEdition",
+            "-p",
+            &format!("UpdateInstaller={INSTALLER}"),
+            "-p",
+            "AutoInstall=true",
+            "--yes",
+        ])
+        .env("LYNC_SIM_STATE", sim.state_file())
+        .env("LYNC_SIM_FAULT_INSTALLER_HANGS", "1")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        assert!(std::time::Instant::now() < deadline, "step 7 never started");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let Ok(runs) = std::fs::read_dir(sim.dir.path().join("state/runs")) else {
+            continue;
+        };
+        let Some(run) = runs.flatten().next() else {
+            continue;
+        };
+        let text = std::fs::read_to_string(run.path().join("journal.jsonl")).unwrap_or_default();
+        if text.contains("\"event\":\"step_start\"") && text.contains("\"step\":\"install-update\"")
+        {
+            break;
+        }
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let started = std::time::Instant::now();
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+    let journal = sim.journal();
+    let end = ended(&journal);
+    assert_eq!(end["status"], "interrupted");
+    assert_eq!(end["step"], "install-update");
+    assert!(
+        !journal.iter().any(|e| e["step"] == "finally"),
+        "no cleanup after an interrupt"
+    );
+
+    let out = sim.resume(&sim.run_id(), &["--yes"]);
+    assert_code(&out, 0);
+    let journal = sim.journal();
+    assert_eq!(starts_of(&journal, "stop-services"), 1);
+    assert_eq!(ended(&journal)["status"], "succeeded");
+}

@@ -183,4 +183,6 @@ pub enum RunStatus {
     Failed,
     /// A manual step waits for confirmation.
     Paused,
+    /// The operator interrupted it (Ctrl-C); the `finally` cleanup did not run.
+    Interrupted,
 }

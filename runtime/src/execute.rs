@@ -18,6 +18,9 @@ use crate::host::{Host, HostConfig, HostError, Outcome, RunState, StreamLine};
 use crate::journal::{Journal, new_run_id};
 use crate::plan::{Plan, PlanAction, PlanStep};
 
+/// The error of a step stopped by Ctrl-C.
+pub const INTERRUPTED: &str = "interrupted by the operator (Ctrl-C); resume the run to go on";
+
 /// How long a condition may take to evaluate.
 pub const CHECK_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -56,6 +59,9 @@ pub struct RunConfig {
     pub secrets: Vec<String>,
     /// The runbook file, for the journal.
     pub runbook_path: PathBuf,
+    /// Becomes `true` when the operator interrupts the run (Ctrl-C): the running command is
+    /// stopped, the journal closed, and the run can be resumed.
+    pub interrupt: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 /// What the operator decides about a manual instruction.
@@ -240,6 +246,14 @@ impl<'a> Run<'a> {
         let (mut done, mut skipped) = (0, 0);
         let mut end = (RunStatus::Succeeded, None, None);
         for step in &plan.steps[from.min(plan.steps.len())..] {
+            if run.interrupted() {
+                end = (
+                    RunStatus::Interrupted,
+                    Some(step.id.clone()),
+                    Some(INTERRUPTED.to_owned()),
+                );
+                break;
+            }
             let step_started = Instant::now();
             run.open_windows(&step.id);
             run.emit(RunEvent::StepStart {
@@ -264,6 +278,10 @@ impl<'a> Run<'a> {
             match status {
                 StepStatus::Done => done += 1,
                 StepStatus::Skipped => skipped += 1,
+                StepStatus::Failed if run.interrupted() => {
+                    end = (RunStatus::Interrupted, Some(step.id.clone()), error);
+                    break;
+                }
                 StepStatus::Failed => {
                     end = (RunStatus::Failed, Some(step.id.clone()), error);
                     break;
@@ -323,6 +341,26 @@ impl Run<'_> {
             .map_err(|source| self.journal_error(source))
     }
 
+    fn interrupted(&self) -> bool {
+        self.config
+            .interrupt
+            .as_ref()
+            .is_some_and(|rx| *rx.borrow())
+    }
+
+    /// Sleeps, waking early on an interrupt.
+    async fn pause(&self, how_long: Duration) {
+        match self.config.interrupt.clone() {
+            Some(mut rx) => {
+                tokio::select! {
+                    _ = tokio::time::sleep(how_long) => {}
+                    _ = rx.wait_for(|v| *v) => {}
+                }
+            }
+            None => tokio::time::sleep(how_long).await,
+        }
+    }
+
     fn journal_error(&self, source: std::io::Error) -> RunError {
         RunError::Journal {
             dir: self.journal.dir.display().to_string(),
@@ -343,6 +381,9 @@ impl Run<'_> {
             old.shutdown().await;
         }
         let mut host = Host::start(&self.config.host).await?;
+        if let Some(interrupt) = &self.config.interrupt {
+            host.set_interrupt(interrupt.clone());
+        }
         host.set_vars(&self.config.variables).await?;
         self.emit(RunEvent::ShellStart {
             version: host.version.clone(),
@@ -480,7 +521,8 @@ impl Run<'_> {
                     (false, Some(e.to_string()))
                 }
             };
-            let keep_polling = !held && within.is_some_and(|w| started.elapsed() < w);
+            let keep_polling =
+                !held && !self.interrupted() && within.is_some_and(|w| started.elapsed() < w);
             if !keep_polling {
                 self.emit(RunEvent::Check {
                     step: step.to_owned(),
@@ -493,7 +535,7 @@ impl Run<'_> {
                 return Ok(held);
             }
             self.check_windows()?;
-            tokio::time::sleep(every.unwrap_or(DEFAULT_POLL)).await;
+            self.pause(every.unwrap_or(DEFAULT_POLL)).await;
         }
     }
 
@@ -509,8 +551,11 @@ impl Run<'_> {
     ) -> Result<Result<(), String>, RunError> {
         let mut last_error = String::new();
         for attempt in 1..=retries + 1 {
+            if self.interrupted() {
+                return Ok(Err(INTERRUPTED.to_owned()));
+            }
             if attempt > 1 && !pause.is_zero() {
-                tokio::time::sleep(pause).await;
+                self.pause(pause).await;
             }
             let started = Instant::now();
             let secrets = self.config.secrets.clone();
@@ -582,6 +627,9 @@ impl Run<'_> {
             }
             if succeeded {
                 return Ok(Ok(()));
+            }
+            if outcome.interrupted {
+                return Ok(Err(INTERRUPTED.to_owned()));
             }
             last_error = describe_failure(&outcome, failure, accept_exit, timeout);
         }

@@ -96,6 +96,7 @@ pub struct Host {
     writer: channel::Writer,
     events: mpsc::UnboundedReceiver<Incoming>,
     next_id: u64,
+    interrupt: Option<tokio::sync::watch::Receiver<bool>>,
     /// The child's process id (the group every process the session starts belongs to).
     pub pid: u32,
     /// PowerShell's own process id, which differs from `pid` when `pwsh` is a launcher (as
@@ -199,6 +200,7 @@ impl Host {
             writer,
             events,
             next_id: 0,
+            interrupt: None,
             pid,
             shell_pid: pid,
             version: String::new(),
@@ -276,30 +278,31 @@ impl Host {
         let started = tokio::time::Instant::now();
         let mut deadline = timeout.map(|t| started + t);
         let mut timed_out = false;
+        let mut interrupted = false;
         let mut lines = Vec::new();
+        let mut interrupt = self.interrupt.clone();
         loop {
-            let next = match deadline {
-                Some(at) => match tokio::time::timeout_at(at, self.events.recv()).await {
-                    Ok(next) => next,
-                    Err(_) if !timed_out => {
-                        timed_out = true;
-                        self.send(&Request::Cancel { id }).await?;
-                        // PowerShell stops only the native command it started, and waits for
-                        // that command's output to end; whatever the command started in turn
-                        // keeps the output open. End the whole tree under the shell.
-                        tokio::time::sleep(Duration::from_millis(250)).await;
-                        channel::sweep_strays(self.pid, self.shell_pid);
-                        deadline = Some(tokio::time::Instant::now() + STOP_GRACE);
-                        continue;
-                    }
-                    Err(_) => {
+            let stopping = timed_out || interrupted;
+            let next = tokio::select! {
+                next = self.events.recv() => next,
+                _ = sleep_until(deadline) => {
+                    if stopping {
                         // Asked to stop and still running: a blocking call PowerShell cannot
                         // interrupt. Kill the whole process tree.
                         self.kill().await;
-                        return Ok(Outcome::killed(lines));
+                        let mut outcome = Outcome::killed(lines);
+                        outcome.interrupted = interrupted;
+                        return Ok(outcome);
                     }
-                },
-                None => self.events.recv().await,
+                    timed_out = true;
+                    deadline = Some(self.stop(id).await?);
+                    continue;
+                }
+                _ = interrupted_by(&mut interrupt), if !stopping => {
+                    interrupted = true;
+                    deadline = Some(self.stop(id).await?);
+                    continue;
+                }
             };
             let Some(incoming) = next else {
                 return Err(self.died(&lines).await);
@@ -327,7 +330,8 @@ impl Host {
                         None => {
                             let mut outcome = Outcome::from_done(&msg, lines);
                             outcome.timed_out = timed_out;
-                            if timed_out {
+                            outcome.interrupted = interrupted;
+                            if timed_out || interrupted {
                                 // Stopping a pipeline ends only the native command PowerShell
                                 // started, not what that command started in turn.
                                 channel::sweep_strays(self.pid, self.shell_pid);
@@ -338,6 +342,23 @@ impl Host {
                 }
             }
         }
+    }
+
+    /// Asks the driver to stop request `id` and ends what it started; returns the deadline
+    /// after which the process is killed instead.
+    async fn stop(&mut self, id: u64) -> Result<tokio::time::Instant, HostError> {
+        self.send(&Request::Cancel { id }).await?;
+        // PowerShell stops only the native command it started, and waits for that command's
+        // output to end; whatever the command started in turn keeps the output open. End the
+        // whole tree under the shell.
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        channel::sweep_strays(self.pid, self.shell_pid);
+        Ok(tokio::time::Instant::now() + STOP_GRACE)
+    }
+
+    /// Makes a change of `interrupt` to `true` (Ctrl-C) stop the running command.
+    pub fn set_interrupt(&mut self, interrupt: tokio::sync::watch::Receiver<bool>) {
+        self.interrupt = Some(interrupt);
     }
 
     async fn next_message(&mut self) -> Result<serde_json::Value, HostError> {
@@ -420,6 +441,25 @@ pub fn find_shell(shell: &str) -> Result<PathBuf, HostError> {
         _ => Err(HostError::ShellNotFound {
             shell: shell.into(),
         }),
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Resolves once the interrupt flag is (or becomes) true; never without one.
+async fn interrupted_by(interrupt: &mut Option<tokio::sync::watch::Receiver<bool>>) {
+    match interrupt {
+        Some(rx) => {
+            if rx.wait_for(|v| *v).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending().await,
     }
 }
 

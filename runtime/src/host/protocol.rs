@@ -129,6 +129,8 @@ pub struct Outcome {
     pub value: Option<bool>,
     /// Whether the command overran its timeout.
     pub timed_out: bool,
+    /// Whether it was stopped by an interrupt (Ctrl-C).
+    pub interrupted: bool,
     /// The last lines of its streams (the full text goes to the transcript).
     pub tail: Vec<StreamLine>,
 }
@@ -156,6 +158,7 @@ impl Outcome {
             failure_fqid: text("failure_fqid"),
             value: msg.get("value").and_then(|v| v.as_bool()),
             timed_out: false,
+            interrupted: false,
             tail,
         }
     }
@@ -170,6 +173,7 @@ impl Outcome {
             failure_fqid: None,
             value: None,
             timed_out: true,
+            interrupted: false,
             tail,
         }
     }
