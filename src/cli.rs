@@ -99,6 +99,10 @@ pub(crate) struct RunArgs {
     /// Confirm manual steps unattended.
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Evaluate each step's `skip if` and `require` conditions against the machine as it is now
+    /// and show what would run, without running any command.
+    #[arg(long)]
+    pub check: bool,
     /// Who confirms manual steps, for the journal (default: the user name).
     #[arg(long, value_name = "NAME")]
     pub by: Option<String>,

@@ -27,6 +27,13 @@ pub(crate) mod exit {
 }
 
 fn main() -> ExitCode {
+    // Die quietly when the reader of our output goes away (`tejun plan ... | head`), as other
+    // command-line tools do, instead of panicking on a failed write.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

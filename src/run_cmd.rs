@@ -69,6 +69,9 @@ pub(crate) fn run(args: &RunArgs, color: bool) -> u8 {
         runbook_path: args.file.clone(),
         interrupt: Some(interrupt_rx),
     };
+    if args.check {
+        return check_only(&plan, &config, args.output == OutputMode::Json);
+    }
     let by = args.by.clone().unwrap_or_else(operator_name);
     let mut console = CliConsole {
         json: args.output == OutputMode::Json,
@@ -163,6 +166,64 @@ where
         RunStatus::Failed | RunStatus::Interrupted => exit::FAILED,
         RunStatus::Paused => exit::PAUSED,
     }
+}
+
+/// `tejun run --check`: conditions only, nothing runs.
+fn check_only(plan: &Plan, config: &RunConfig, json: bool) -> u8 {
+    let report = match tokio::runtime::Runtime::new()
+        .map(|rt| rt.block_on(tejun_runtime::execute::check_only(plan, config)))
+    {
+        Ok(Ok(report)) => report,
+        Ok(Err(e)) => {
+            eprintln!("{:?}", miette::Report::new(e));
+            return exit::USAGE;
+        }
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return exit::USAGE;
+        }
+    };
+    let blocked = report.iter().filter(|r| r.verdict == "blocked").count();
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "steps": report, "blocked": blocked })
+        );
+    } else {
+        println!(
+            "checked {} steps against this machine now; nothing was run",
+            report.len()
+        );
+        for (step, r) in plan.steps.iter().zip(&report) {
+            let verdict = match r.verdict {
+                "skip" => "would be skipped: already done",
+                "blocked" => "BLOCKED: a precondition does not hold now",
+                _ => "would run",
+            };
+            println!(
+                "\n[{}/{}] {}  [{}]  {verdict}",
+                step.index,
+                plan.steps.len(),
+                step.title,
+                step.id
+            );
+            for (kind, code, held) in &r.checks {
+                println!(
+                    "  {kind:<8} {code}  → {}",
+                    if *held { "holds" } else { "does not hold" }
+                );
+            }
+            if r.verdict != "skip" {
+                for code in &r.would_run {
+                    println!("  would run  {}", code.lines().next().unwrap_or(""));
+                }
+            }
+        }
+        println!(
+            "\n{blocked} step(s) blocked (a precondition may hold once the earlier steps have run)"
+        );
+    }
+    if blocked > 0 { exit::FAILED } else { exit::OK }
 }
 
 pub(crate) fn operator_name() -> String {

@@ -505,3 +505,46 @@ fn ctrl_c_stops_the_command_closes_the_journal_and_leaves_the_run_resumable() {
     assert_eq!(starts_of(&journal, "stop-services"), 1);
     assert_eq!(ended(&journal)["status"], "succeeded");
 }
+
+#[test]
+fn check_mode_evaluates_conditions_and_runs_nothing() {
+    let sim = Sim::new();
+    let out = sim.run(
+        Path::new(LYNC),
+        &["-p", "ServerRole=StandardEdition", "--check"],
+        &[],
+    );
+    assert_code(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("nothing was run"));
+    assert!(text.contains("skip_if  (Get-Service w3svc).Status -eq 'Stopped'  → does not hold"));
+    assert!(text.contains("would run  Install-CsDatabase -Update -LocalDatabases"));
+    assert!(
+        !sim.dir.path().join("state/runs").exists(),
+        "a check leaves no run behind"
+    );
+    if sim.state_file().exists() {
+        let state = sim.state();
+        assert!(state["DatabaseUpdates"].as_array().unwrap().is_empty());
+        assert!(
+            state["LyncServices"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|s| s["Status"] == "Running")
+        );
+    }
+}
+
+#[test]
+fn a_closed_pipe_ends_output_quietly() {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tejun"))
+        .args(["plan", LYNC, "-p", "ServerRole=StandardEdition"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}

@@ -789,3 +789,64 @@ fn describe_failure(
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
+
+/// What `tejun run --check` found for one step.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StepCheck {
+    /// The step's id.
+    pub step: String,
+    /// `skip` (a `skip if` holds: already done), `ready` (every `require` holds) or `blocked`.
+    pub verdict: &'static str,
+    /// Each condition evaluated: kind, code, whether it held.
+    pub checks: Vec<(&'static str, String, bool)>,
+    /// The commands that would run, as sent.
+    pub would_run: Vec<String>,
+}
+
+/// Evaluates every step's `skip if` and `require` conditions against the machine as it is now,
+/// without running any command, manual step or restart. Conditions are read-only by intent; tejun
+/// cannot prove that of arbitrary PowerShell, so a runbook's conditions should only query.
+pub async fn check_only(plan: &Plan, config: &RunConfig) -> Result<Vec<StepCheck>, RunError> {
+    let mut host = Host::start(&config.host).await?;
+    host.set_vars(&config.variables).await?;
+    let mut report = Vec::new();
+    for step in &plan.steps {
+        let mut checks = Vec::new();
+        let mut verdict = "ready";
+        for action in &step.actions {
+            let (kind, code) = match action {
+                PlanAction::SkipIf { sent, .. } => ("skip_if", sent),
+                PlanAction::Require { sent, .. } => ("require", sent),
+                _ => continue,
+            };
+            let held = host.eval(code, Some(CHECK_TIMEOUT)).await?.value == Some(true);
+            checks.push((kind, code.clone(), held));
+            if kind == "skip_if" && held {
+                verdict = "skip";
+                break;
+            }
+            if kind == "require" && !held {
+                verdict = "blocked";
+            }
+        }
+        let would_run = step
+            .actions
+            .iter()
+            .filter_map(|a| {
+                if let PlanAction::Run { sent, .. } = a {
+                    Some(sent.clone())
+                } else {
+                    None
+                }
+            })
+            .collect();
+        report.push(StepCheck {
+            step: step.id.clone(),
+            verdict,
+            checks,
+            would_run,
+        });
+    }
+    host.shutdown().await;
+    Ok(report)
+}
