@@ -548,3 +548,125 @@ fn a_closed_pipe_ends_output_quietly() {
     let out = child.wait_with_output().unwrap();
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
 }
+
+#[test]
+fn a_service_that_refuses_to_stop_fails_the_step_with_the_cmdlets_error() {
+    let sim = Sim::new();
+    let out = sim.run(
+        Path::new(LYNC),
+        &["-p", "ServerRole=StandardEdition", "--yes"],
+        &[("LYNC_SIM_FAULT_STOP_REFUSES", "RTCSRV")],
+    );
+    assert_code(&out, 1);
+    let journal = sim.journal();
+    let end = ended(&journal);
+    assert_eq!(end["step"], "stop-services");
+    let error = end["error"].as_str().unwrap();
+    assert!(
+        error.contains("RTCSRV") && error.contains("did not stop"),
+        "{error}"
+    );
+    let command = journal
+        .iter()
+        .find(|e| e["event"] == "command" && e["step"] == "stop-services")
+        .unwrap();
+    assert_eq!(command["succeeded"], false);
+    // The cleanup brought the stopped services back.
+    assert!(
+        journal
+            .iter()
+            .any(|e| e["event"] == "command" && e["step"] == "finally" && e["succeeded"] == true)
+    );
+}
+
+#[test]
+fn a_postcondition_is_polled_until_its_time_is_up() {
+    let sim = Sim::new();
+    let runbook = sim.dir.path().join("poll.runbook");
+    std::fs::write(
+        &runbook,
+        "runbook poll {\n  step wait \"Wait for a file\" {\n    run { $global:tries = 0 }\n    ensure { $global:tries++; $global:tries -ge 3 } within 10s every 200ms\n  }\n  step never \"Never true\" {\n    ensure { $false } within 1s every 300ms message \"it never held\"\n  }\n}\n",
+    )
+    .unwrap();
+    let mut cmd = Command::cargo_bin("tejun").unwrap();
+    cmd.args(["--color=never", "run"])
+        .arg(&runbook)
+        .arg("--state-dir")
+        .arg(sim.dir.path().join("state"));
+    let out = cmd
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    assert_code(&out, 1);
+    let journal = sim.journal();
+    let checks: Vec<&serde_json::Value> =
+        journal.iter().filter(|e| e["event"] == "check").collect();
+    assert_eq!(checks[0]["held"], true);
+    assert_eq!(checks[0]["attempts"], 3);
+    assert_eq!(checks[1]["held"], false);
+    assert!(checks[1]["attempts"].as_u64().unwrap() >= 3);
+    assert_eq!(ended(&journal)["error"], "it never held");
+}
+
+#[test]
+fn powershell_killed_mid_step_is_reported_and_the_run_resumes() {
+    let sim = Sim::new();
+    let out = sim.run(
+        Path::new(LYNC),
+        &["-p", "ServerRole=StandardEdition", "--yes"],
+        &[("LYNC_SIM_FAULT_KILL_AT", "Stop-CsWindowsService#2")],
+    );
+    assert_code(&out, 1);
+    let journal = sim.journal();
+    assert!(
+        journal
+            .iter()
+            .any(|e| e["event"] == "shell_lost" && e["step"] == "stop-services-again")
+    );
+    assert_eq!(ended(&journal)["step"], "stop-services-again");
+    let out = sim.resume(&sim.run_id(), &["--yes"]);
+    assert_code(&out, 0);
+    let journal = sim.journal();
+    assert_eq!(
+        starts_of(&journal, "install-update"),
+        1,
+        "completed steps do not run again"
+    );
+    assert_eq!(ended(&journal)["status"], "succeeded");
+}
+
+#[test]
+fn a_secret_never_reaches_the_console_the_journal_or_the_transcript() {
+    let sim = Sim::new();
+    let runbook = sim.dir.path().join("secret.runbook");
+    std::fs::write(
+        &runbook,
+        "runbook secret {\n  param Password: secret\n  step show \"Use the secret\" {\n    run { Write-Output \"password is $Password\"; Write-Warning \"warn $Password\" }\n  }\n}\n",
+    )
+    .unwrap();
+    let secret = "hunter2-\u{79d8}\u{5bc6}";
+    let mut cmd = Command::cargo_bin("tejun").unwrap();
+    cmd.args(["--color=never", "run"])
+        .arg(&runbook)
+        .arg("--state-dir")
+        .arg(sim.dir.path().join("state"))
+        .env("TEJUN_SECRET_Password", secret);
+    let out = cmd
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    assert_code(&out, 0);
+    assert!(stdout(&out).contains("password is ***"));
+    assert!(!stdout(&out).contains(secret));
+    let run = std::fs::read_dir(sim.dir.path().join("state/runs"))
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    for file in ["journal.jsonl", "transcript.log"] {
+        let text = std::fs::read_to_string(run.join(file)).unwrap();
+        assert!(!text.contains(secret), "{file} holds the secret");
+        assert!(text.contains("***"), "{file}");
+    }
+}
