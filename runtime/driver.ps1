@@ -32,8 +32,16 @@ $writer.NewLine = "`n"
 $writer.AutoFlush = $true
 $script:pendingRead = $null
 
-# ConvertTo-Json costs a fifth of a second on its first call; events are flat, so write them here.
-Add-Type -AssemblyName System.Web
+# ConvertTo-Json (and System.Web's encoder) cost a fifth of a second to load; events are flat, so
+# write them here.
+$script:controlEscape = [System.Text.RegularExpressions.MatchEvaluator]{
+    param($m) '\u' + ([int][char]$m.Value[0]).ToString('x4')
+}
+function ConvertTo-JsonString([string]$text) {
+    $text = $text.Replace('\', '\\').Replace('"', '\"')
+    if ($text -match '[\x00-\x1f]') { $text = [regex]::Replace($text, '[\x00-\x1f]', $script:controlEscape) }
+    '"' + $text + '"'
+}
 function Send-Event($event) {
     $parts = New-Object System.Collections.Generic.List[string]
     foreach ($key in $event.Keys) {
@@ -41,7 +49,7 @@ function Send-Event($event) {
         if ($null -eq $value) { $json = 'null' }
         elseif ($value -is [bool]) { if ($value) { $json = 'true' } else { $json = 'false' } }
         elseif ($value -is [int] -or $value -is [long]) { $json = [string]$value }
-        else { $json = [System.Web.HttpUtility]::JavaScriptStringEncode([string]$value, $true) }
+        else { $json = ConvertTo-JsonString ([string]$value) }
         $parts.Add('"' + $key + '":' + $json)
     }
     $writer.WriteLine('{' + [string]::Join(',', $parts) + '}')

@@ -330,3 +330,12 @@ async fn a_missing_shell_is_a_clear_error() {
         "{error}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn control_characters_quotes_and_backslashes_survive_the_protocol() {
+    let mut host = host().await;
+    let (outcome, out) = run(&mut host, "\"tab`there\\back\"\"quote$([char]1)end\"").await;
+    assert!(outcome.succeeded(&[0]));
+    assert_eq!(out, ["tab\there\\back\"quote\u{1}end"]);
+    host.shutdown().await;
+}
