@@ -56,3 +56,41 @@ pub(crate) fn plural(n: usize, word: &str) -> String {
         format!("{n} {word}s")
     }
 }
+
+/// The checked runbook of a loaded file, or the exit code after printing its problems.
+pub(crate) fn checked<'a>(loaded: &'a Loaded, color: bool, verb: &str) -> Result<&'a Runbook, u8> {
+    match &loaded.result {
+        Ok(runbook) => {
+            if !runbook.warnings.is_empty() {
+                eprint!("{}", loaded.render(&runbook.warnings, color));
+            }
+            Ok(runbook)
+        }
+        Err(problems) => {
+            eprint!("{}", loaded.render(problems, color));
+            let (e, w) = count(problems);
+            eprintln!(
+                "cannot {verb} `{}`: {}, {}",
+                loaded.name,
+                plural(e, "error"),
+                plural(w, "warning")
+            );
+            Err(crate::exit::FAILED)
+        }
+    }
+}
+
+/// `NAME=VALUE` pairs checked against the runbook (secrets may come from `TEJUN_SECRET_<NAME>`),
+/// or the exit code after printing every problem.
+pub(crate) fn resolve_params(
+    runbook: &Runbook,
+    given: &[String],
+) -> Result<tejun_runtime::ParamValues, u8> {
+    let secret_env = |name: &str| std::env::var(format!("TEJUN_SECRET_{name}")).ok();
+    tejun_runtime::ParamValues::resolve(runbook, given, secret_env).map_err(|errors| {
+        for error in errors {
+            eprintln!("{:?}", miette::Report::new(error));
+        }
+        crate::exit::USAGE
+    })
+}

@@ -1,10 +1,10 @@
 //! `tejun plan FILE --param NAME=VALUE...`.
 
-use tejun_runtime::{ParamValues, plan};
+use tejun_runtime::plan;
 
 use crate::cli::{Format, PlanArgs};
 use crate::exit;
-use crate::input::{count, load, plural};
+use crate::input::{checked, load, resolve_params};
 use crate::plan_text;
 
 pub(crate) fn run(args: &PlanArgs, color: bool) -> u8 {
@@ -15,32 +15,13 @@ pub(crate) fn run(args: &PlanArgs, color: bool) -> u8 {
             return exit::USAGE;
         }
     };
-    let runbook = match &loaded.result {
+    let runbook = match checked(&loaded, color, "plan") {
         Ok(runbook) => runbook,
-        Err(problems) => {
-            eprint!("{}", loaded.render(problems, color));
-            let (e, w) = count(problems);
-            eprintln!(
-                "cannot plan `{}`: {}, {}",
-                loaded.name,
-                plural(e, "error"),
-                plural(w, "warning")
-            );
-            return exit::FAILED;
-        }
+        Err(code) => return code,
     };
-    if !runbook.warnings.is_empty() {
-        eprint!("{}", loaded.render(&runbook.warnings, color));
-    }
-    let secret_env = |name: &str| std::env::var(format!("TEJUN_SECRET_{name}")).ok();
-    let values = match ParamValues::resolve(runbook, &args.params, secret_env) {
+    let values = match resolve_params(runbook, &args.params) {
         Ok(values) => values,
-        Err(errors) => {
-            for error in errors {
-                eprintln!("{:?}", miette::Report::new(error));
-            }
-            return exit::USAGE;
-        }
+        Err(code) => return code,
     };
     let plan = plan(runbook, &loaded.src, &values);
     match args.format {

@@ -8,12 +8,12 @@ use tejun_grammar::ast::TypeKind;
 use tejun_runtime::execute::{Resume, RunConfig, resume, runbook_hash};
 use tejun_runtime::host::HostConfig;
 use tejun_runtime::journal::Journal;
+use tejun_runtime::plan;
 use tejun_runtime::plan::Plan;
-use tejun_runtime::{ParamValues, plan};
 
 use crate::cli::{OutputMode, ResumeArgs};
 use crate::exit;
-use crate::input::{count, load, plural};
+use crate::input::{checked, load, resolve_params};
 use crate::run_cmd::{CliConsole, finish, operator_name};
 
 pub(crate) fn run(args: &ResumeArgs, color: bool) -> u8 {
@@ -60,19 +60,9 @@ fn prepare(args: &ResumeArgs, color: bool) -> Result<u8, String> {
             args.run
         ));
     }
-    let runbook = match &loaded.result {
+    let runbook = match checked(&loaded, color, "resume with") {
         Ok(runbook) => runbook,
-        Err(problems) => {
-            eprint!("{}", loaded.render(problems, color));
-            let (e, w) = count(problems);
-            eprintln!(
-                "cannot resume with `{}`: {}, {}",
-                loaded.name,
-                plural(e, "error"),
-                plural(w, "warning")
-            );
-            return Ok(exit::FAILED);
-        }
+        Err(code) => return Ok(code),
     };
 
     // The run's own parameter values; secrets were never written down and come from the
@@ -88,14 +78,10 @@ fn prepare(args: &ResumeArgs, color: bool) -> Result<u8, String> {
             })
         })
         .collect();
-    let secret_env = |name: &str| std::env::var(format!("TEJUN_SECRET_{name}")).ok();
-    let values = ParamValues::resolve(runbook, &given, secret_env).map_err(|errors| {
-        errors
-            .iter()
-            .map(|e| e.to_string())
-            .collect::<Vec<_>>()
-            .join("; ")
-    })?;
+    let values = match resolve_params(runbook, &given) {
+        Ok(values) => values,
+        Err(code) => return Ok(code),
+    };
     let plan = plan(runbook, &loaded.src, &values);
 
     // Where to go on: the paused step, or the first step not done or skipped.
@@ -143,15 +129,7 @@ fn prepare(args: &ResumeArgs, color: bool) -> Result<u8, String> {
         .checked_sub(1)
         .filter(|i| finished.get(plan.steps[*i].id.as_str()) == Some(&"done"));
 
-    let secrets = runbook
-        .params()
-        .filter(|p| p.ty.kind == TypeKind::Secret)
-        .filter_map(|p| {
-            values
-                .get(&p.name.value)
-                .map(|v| v.to_string().trim_matches('"').to_owned())
-        })
-        .collect();
+    let secrets = values.secrets(runbook);
     let (interrupt_tx, interrupt_rx) = tokio::sync::watch::channel(false);
     let config = RunConfig {
         host: HostConfig {

@@ -2,16 +2,15 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use tejun_grammar::ast::TypeKind;
 use tejun_runtime::event::{RunEvent, RunStatus, StepStatus};
 use tejun_runtime::execute::{Console, Decision, RunConfig, execute};
 use tejun_runtime::host::{HostConfig, Stream, StreamLine};
+use tejun_runtime::plan;
 use tejun_runtime::plan::{Plan, PlanStep};
-use tejun_runtime::{ParamValues, plan};
 
 use crate::cli::{OutputMode, RunArgs};
 use crate::exit;
-use crate::input::{count, load, plural};
+use crate::input::{checked, load, resolve_params};
 
 pub(crate) fn run(args: &RunArgs, color: bool) -> u8 {
     let loaded = match load(&args.file) {
@@ -21,40 +20,16 @@ pub(crate) fn run(args: &RunArgs, color: bool) -> u8 {
             return exit::USAGE;
         }
     };
-    let runbook = match &loaded.result {
+    let runbook = match checked(&loaded, color, "run") {
         Ok(runbook) => runbook,
-        Err(problems) => {
-            eprint!("{}", loaded.render(problems, color));
-            let (e, w) = count(problems);
-            eprintln!(
-                "cannot run `{}`: {}, {}",
-                loaded.name,
-                plural(e, "error"),
-                plural(w, "warning")
-            );
-            return exit::FAILED;
-        }
+        Err(code) => return code,
     };
-    let secret_env = |name: &str| std::env::var(format!("TEJUN_SECRET_{name}")).ok();
-    let values = match ParamValues::resolve(runbook, &args.params, secret_env) {
+    let values = match resolve_params(runbook, &args.params) {
         Ok(values) => values,
-        Err(errors) => {
-            for error in errors {
-                eprintln!("{:?}", miette::Report::new(error));
-            }
-            return exit::USAGE;
-        }
+        Err(code) => return code,
     };
     let plan = plan(runbook, &loaded.src, &values);
-    let secrets = runbook
-        .params()
-        .filter(|p| p.ty.kind == TypeKind::Secret)
-        .filter_map(|p| {
-            values
-                .get(&p.name.value)
-                .map(|v| v.to_string().trim_matches('"').to_owned())
-        })
-        .collect();
+    let secrets = values.secrets(runbook);
     let (interrupt_tx, interrupt_rx) = tokio::sync::watch::channel(false);
     let config = RunConfig {
         host: HostConfig {

@@ -644,7 +644,7 @@ fn a_secret_never_reaches_the_console_the_journal_or_the_transcript() {
         "runbook secret {\n  param Password: secret\n  step show \"Use the secret\" {\n    run { Write-Output \"password is $Password\"; Write-Warning \"warn $Password\" }\n  }\n}\n",
     )
     .unwrap();
-    let secret = "hunter2-\u{79d8}\u{5bc6}";
+    let secret = "hunter2-\"q\\b-\u{79d8}\u{5bc6}";
     let mut cmd = Command::cargo_bin("tejun").unwrap();
     cmd.args(["--color=never", "run"])
         .arg(&runbook)

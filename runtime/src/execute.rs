@@ -369,11 +369,7 @@ impl Run<'_> {
     }
 
     fn redact(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        for secret in self.config.secrets.iter().filter(|s| !s.is_empty()) {
-            out = out.replace(secret.as_str(), "***");
-        }
-        out
+        redact(&self.config.secrets, text)
     }
 
     async fn start_shell(&mut self, reason: &str) -> Result<(), RunError> {
@@ -559,13 +555,6 @@ impl Run<'_> {
             }
             let started = Instant::now();
             let secrets = self.config.secrets.clone();
-            let redact = |text: &str| {
-                let mut out = text.to_owned();
-                for s in secrets.iter().filter(|s| !s.is_empty()) {
-                    out = out.replace(s.as_str(), "***");
-                }
-                out
-            };
             self.host_mut().await?;
             let host = self.host.as_mut().expect("a host is running");
             let console = &mut *self.console;
@@ -573,7 +562,7 @@ impl Run<'_> {
             let mut journal_failed = None;
             let result = host
                 .run(code, timeout, |mut line| {
-                    line.text = redact(&line.text);
+                    line.text = redact(&secrets, &line.text);
                     console.line(step, &line);
                     let stream = serde_json::to_value(line.stream)
                         .ok()
@@ -784,6 +773,15 @@ fn describe_failure(
         Some(error) => format!("wrote an error: {}", error.text),
         None => format!("failed ({:?})", outcome.state),
     }
+}
+
+/// `text` with every secret value replaced by `***`.
+fn redact(secrets: &[String], text: &str) -> String {
+    let mut out = text.to_owned();
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        out = out.replace(secret.as_str(), "***");
+    }
+    out
 }
 
 fn millis(d: Duration) -> u64 {

@@ -176,6 +176,19 @@ impl ParamValues {
         self.values.get(name).map(|(v, _)| v)
     }
 
+    /// The values of the runbook's secret parameters, exactly as given: what must be masked
+    /// wherever output is shown or recorded.
+    pub fn secrets(&self, runbook: &Runbook) -> Vec<String> {
+        runbook
+            .params()
+            .filter(|p| p.ty.kind == TypeKind::Secret)
+            .filter_map(|p| match self.get(&p.name.value) {
+                Some(Value::Str(s)) if !s.is_empty() => Some(s.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Where a parameter's value came from, if it has one.
     pub fn origin(&self, name: &str) -> Option<Origin> {
         self.values.get(name).map(|(_, o)| *o)
