@@ -97,6 +97,12 @@ Send-Event ([ordered]@{
 })
 
 function Send-Stream($id, [string]$kind, $items) {
+    if ($kind -eq 'output' -and $items.Count -gt 0) {
+        $lines = New-Object 'System.Collections.Generic.List[string]'
+        foreach ($item in $items) { $lines.Add([string]$item) }
+        Send-Event ([ordered]@{ ev = 'output'; id = $id; text = [string]::Join("`n", $lines) })
+        return
+    }
     foreach ($item in $items) {
         if ($kind -eq 'error') {
             $info = $item.InvocationInfo
@@ -107,7 +113,8 @@ function Send-Stream($id, [string]$kind, $items) {
                 position = $(if ($null -ne $info) { [string]$info.PositionMessage } else { '' })
             })
         } elseif ($kind -eq 'output') {
-            Send-Event ([ordered]@{ ev = 'output'; id = $id; text = [string]$item })
+            # Output lines are batched: one event per poll, lines joined by a line feed.
+            continue
         } else {
             Send-Event ([ordered]@{ ev = $kind; id = $id; text = (Format-Record $item) })
         }

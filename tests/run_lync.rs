@@ -670,3 +670,53 @@ fn a_secret_never_reaches_the_console_the_journal_or_the_transcript() {
         assert!(text.contains("***"), "{file}");
     }
 }
+
+/// Soak: a command that prints 200 MB. Opt-in (`cargo test --release --test run_lync -- --ignored`)
+/// because it takes half a minute.
+#[test]
+#[ignore = "soak test: run with --ignored"]
+fn printing_200_mb_keeps_tejuns_memory_bounded() {
+    let sim = Sim::new();
+    let runbook = sim.dir.path().join("flood.runbook");
+    std::fs::write(
+        &runbook,
+        "runbook flood {\n  step flood \"Print 200 MB\" {\n    run { $line = 'x' * 99; foreach ($i in 1..2000000) { $line } } timeout 10m\n  }\n}\n",
+    )
+    .unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tejun"))
+        .args(["--color=never", "run"])
+        .arg(&runbook)
+        .arg("--state-dir")
+        .arg(sim.dir.path().join("state"))
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut peak_kb = 0u64;
+    while child.try_wait().unwrap().is_none() {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+        if let Some(kb) = status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+        {
+            peak_kb = peak_kb.max(kb.parse().unwrap_or(0));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(
+        peak_kb > 0 && peak_kb < 64 * 1024,
+        "tejun peaked at {peak_kb} kB"
+    );
+    let run = std::fs::read_dir(sim.dir.path().join("state/runs"))
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    let transcript = std::fs::metadata(run.join("transcript.log")).unwrap().len();
+    assert!(
+        transcript > 200_000_000,
+        "the transcript holds everything: {transcript} bytes"
+    );
+}

@@ -30,6 +30,9 @@ pub const DRIVER: &str = include_str!("../../driver.ps1");
 /// passed to the caller's callback as it arrives; only this tail stays in memory.
 pub const TAIL_LINES: usize = 200;
 
+/// How many messages may wait between the child and tejun.
+const CHANNEL_CAPACITY: usize = 64;
+
 /// How long a command that was asked to stop may take to stop before the process is killed.
 pub const STOP_GRACE: Duration = Duration::from_secs(3);
 
@@ -94,7 +97,7 @@ pub enum HostError {
 pub struct Host {
     child: Child,
     writer: channel::Writer,
-    events: mpsc::UnboundedReceiver<Incoming>,
+    events: mpsc::Receiver<Incoming>,
     next_id: u64,
     interrupt: Option<tokio::sync::watch::Receiver<bool>>,
     /// The child's process id (the group every process the session starts belongs to).
@@ -172,7 +175,9 @@ impl Host {
         })?;
         let pid = child.id().unwrap_or(0);
 
-        let (tx, events) = mpsc::unbounded_channel();
+        // Bounded, so a command that prints faster than tejun can record it is slowed down
+        // instead of filling tejun's memory.
+        let (tx, events) = mpsc::channel(CHANNEL_CAPACITY);
         drain(child.stdout.take(), Stream::Stdout, tx.clone());
         drain(child.stderr.take(), Stream::Stderr, tx.clone());
 
@@ -323,9 +328,11 @@ impl Host {
                         continue;
                     }
                     match protocol::event(&msg) {
-                        Some(line) => {
-                            on_line(line.clone());
-                            keep(&mut lines, line);
+                        Some(batch) => {
+                            for line in batch {
+                                on_line(line.clone());
+                                keep(&mut lines, line);
+                            }
                         }
                         None => {
                             let mut outcome = Outcome::from_done(&msg, lines);
@@ -489,7 +496,7 @@ fn token() -> String {
 fn drain(
     pipe: Option<impl tokio::io::AsyncRead + Unpin + Send + 'static>,
     stream: Stream,
-    tx: mpsc::UnboundedSender<Incoming>,
+    tx: mpsc::Sender<Incoming>,
 ) {
     let Some(pipe) = pipe else { return };
     tokio::spawn(async move {
@@ -503,7 +510,7 @@ fn drain(
                     let text = String::from_utf8_lossy(&buf)
                         .trim_end_matches(['\r', '\n'])
                         .to_owned();
-                    if tx.send(Incoming::Stray(stream, text)).is_err() {
+                    if tx.send(Incoming::Stray(stream, text)).await.is_err() {
                         break;
                     }
                 }
@@ -513,7 +520,7 @@ fn drain(
 }
 
 /// Forwards every protocol message; `Closed` when the channel ends.
-fn read_messages(reader: channel::Reader, tx: mpsc::UnboundedSender<Incoming>) {
+fn read_messages(reader: channel::Reader, tx: mpsc::Sender<Incoming>) {
     tokio::spawn(async move {
         let mut reader = BufReader::new(reader);
         let mut buf = Vec::new();
@@ -525,12 +532,12 @@ fn read_messages(reader: channel::Reader, tx: mpsc::UnboundedSender<Incoming>) {
                     let Ok(msg) = serde_json::from_slice::<serde_json::Value>(&buf) else {
                         continue;
                     };
-                    if tx.send(Incoming::Message(msg)).is_err() {
+                    if tx.send(Incoming::Message(msg)).await.is_err() {
                         return;
                     }
                 }
             }
         }
-        let _ = tx.send(Incoming::Closed);
+        let _ = tx.send(Incoming::Closed).await;
     });
 }

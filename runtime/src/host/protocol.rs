@@ -200,8 +200,9 @@ impl Outcome {
     }
 }
 
-/// A stream event for request `id`, or `None` for its `done`.
-pub(crate) fn event(msg: &serde_json::Value) -> Option<StreamLine> {
+/// The lines of a stream event, or `None` for a request's `done`. Output arrives batched: one
+/// event holds the lines of one poll, joined by line feeds.
+pub(crate) fn event(msg: &serde_json::Value) -> Option<Vec<StreamLine>> {
     let stream = match msg.get("ev").and_then(|v| v.as_str())? {
         "output" => Stream::Output,
         "error" => Stream::Error,
@@ -211,13 +212,22 @@ pub(crate) fn event(msg: &serde_json::Value) -> Option<StreamLine> {
         "information" => Stream::Information,
         _ => return None,
     };
-    Some(StreamLine {
-        stream,
-        text: msg
-            .get("text")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_owned(),
-        fqid: msg.get("fqid").and_then(|v| v.as_str()).map(str::to_owned),
-    })
+    let text = msg.get("text").and_then(|v| v.as_str()).unwrap_or_default();
+    let fqid = msg.get("fqid").and_then(|v| v.as_str()).map(str::to_owned);
+    if stream != Stream::Output {
+        return Some(vec![StreamLine {
+            stream,
+            text: text.to_owned(),
+            fqid,
+        }]);
+    }
+    Some(
+        text.split('\n')
+            .map(|line| StreamLine {
+                stream,
+                text: line.to_owned(),
+                fqid: None,
+            })
+            .collect(),
+    )
 }
