@@ -159,12 +159,8 @@ fn prepare(args: &ResumeArgs, color: bool) -> Result<u8, String> {
         confirmed,
         forced,
     };
-    let mut console = CliConsole {
-        json: args.output == OutputMode::Json,
-        yes: args.yes,
-        by: args.by.clone().unwrap_or_else(operator_name),
-        total: plan.steps.len(),
-    };
+    let by = args.by.clone().unwrap_or_else(operator_name);
+    let mut console = CliConsole::new(args.output == OutputMode::Json, args.yes, by, &plan);
     Ok(finish(&plan, &mut console, interrupt_tx, |console| {
         resume(&plan, &config, console, point)
     }))

@@ -48,12 +48,7 @@ pub(crate) fn run(args: &RunArgs, color: bool) -> u8 {
         return check_only(&plan, &config, args.output == OutputMode::Json);
     }
     let by = args.by.clone().unwrap_or_else(operator_name);
-    let mut console = CliConsole {
-        json: args.output == OutputMode::Json,
-        yes: args.yes,
-        by,
-        total: plan.steps.len(),
-    };
+    let mut console = CliConsole::new(args.output == OutputMode::Json, args.yes, by, &plan);
     finish(&plan, &mut console, interrupt_tx, |console| {
         execute(&plan, &config, console)
     })
@@ -209,13 +204,93 @@ pub(crate) fn operator_name() -> String {
 
 pub(crate) struct CliConsole {
     pub json: bool,
-    pub yes: bool,
-    pub by: String,
-    pub total: usize,
+    yes: bool,
+    by: String,
+    total: usize,
+    /// On a terminal: the live line with the step, its elapsed time and the open windows.
+    progress: Option<indicatif::ProgressBar>,
+    /// Windows by name: their limit and the step that opens them.
+    windows: Vec<(String, String, u64)>,
+    /// Open windows and when they opened.
+    open: Vec<(String, std::time::Instant, u64)>,
+}
+
+impl CliConsole {
+    pub(crate) fn new(json: bool, yes: bool, by: String, plan: &Plan) -> CliConsole {
+        let progress = (!json && std::io::stdout().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+            {
+                bar.set_style(style);
+            }
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+            bar
+        });
+        CliConsole {
+            json,
+            yes,
+            by,
+            total: plan.steps.len(),
+            progress,
+            windows: plan
+                .windows
+                .iter()
+                .map(|w| (w.name.clone(), w.from.clone(), w.limit_ms))
+                .collect(),
+            open: Vec::new(),
+        }
+    }
+
+    /// Prints a line above the live progress line, or plainly without one.
+    fn say(&self, text: String) {
+        match &self.progress {
+            Some(bar) => bar.println(text),
+            None => println!("{text}"),
+        }
+    }
+
+    /// Keeps the live line current: the step, and the windows open with their time left.
+    fn track(&mut self, event: &RunEvent) {
+        let Some(bar) = self.progress.clone() else {
+            return;
+        };
+        match event {
+            RunEvent::StepStart {
+                index, step, title, ..
+            } => {
+                let now = std::time::Instant::now();
+                for (name, from, limit) in &self.windows {
+                    if from == step && !self.open.iter().any(|(n, ..)| n == name) {
+                        self.open.push((name.clone(), now, *limit));
+                    }
+                }
+                bar.reset_elapsed();
+                bar.set_message(self.status(&format!("[{index}/{}] {title}", self.total)));
+            }
+            RunEvent::WindowEnd { window, .. } => self.open.retain(|(n, ..)| n != window),
+            RunEvent::RunEnd { .. } => bar.finish_and_clear(),
+            _ => {}
+        }
+    }
+
+    fn status(&self, step: &str) -> String {
+        let mut text = step.to_owned();
+        for (name, opened, limit) in &self.open {
+            let left = (*limit / 1000).saturating_sub(opened.elapsed().as_secs());
+            text.push_str(&format!(
+                "  window {name}: {}m{:02}s left",
+                left / 60,
+                left % 60
+            ));
+        }
+        text
+    }
 }
 
 impl Console for CliConsole {
     fn event(&mut self, event: &RunEvent) {
+        self.track(event);
         if self.json {
             if let Ok(line) = serde_json::to_string(event) {
                 println!("{line}");
@@ -228,20 +303,18 @@ impl Console for CliConsole {
                 runbook,
                 steps,
                 ..
-            } => {
-                println!("run {run_id}: {runbook}, {steps} steps")
-            }
+            } => self.say(format!("run {run_id}: {runbook}, {steps} steps")),
             RunEvent::Resume { from_step, forced } => {
                 let forced = if *forced {
                     " (forced: the runbook changed since the run started)"
                 } else {
                     ""
                 };
-                println!("resuming from step `{from_step}`{forced}")
+                self.say(format!("resuming from step `{from_step}`{forced}"))
             }
             RunEvent::ShellStart {
                 version, reason, ..
-            } => println!("  PowerShell {version} started ({reason})"),
+            } => self.say(format!("  PowerShell {version} started ({reason})")),
             RunEvent::StepStart {
                 index,
                 step,
@@ -252,7 +325,7 @@ impl Console for CliConsole {
                 let doc = doc
                     .as_deref()
                     .map_or(String::new(), |d| format!(" (doc {d})"));
-                println!("\n[{index}/{}] {title}{doc}  [{step}]", self.total);
+                self.say(format!("\n[{index}/{}] {title}{doc}  [{step}]", self.total));
             }
             RunEvent::Check {
                 kind,
@@ -268,9 +341,9 @@ impl Console for CliConsole {
                 } else {
                     String::new()
                 };
-                println!("  {kind:<8} {code}  → {verdict}{tries}");
+                self.say(format!("  {kind:<8} {code}  → {verdict}{tries}"));
                 if let Some(e) = error {
-                    println!("           error: {e}");
+                    self.say(format!("           error: {e}"));
                 }
             }
             RunEvent::Manual {
@@ -278,7 +351,7 @@ impl Console for CliConsole {
                 decision,
                 by,
                 ..
-            } => println!("  manual   {instruction}  → {decision} by {by}"),
+            } => self.say(format!("  manual   {instruction}  → {decision} by {by}")),
             RunEvent::Command {
                 code,
                 succeeded,
@@ -303,43 +376,50 @@ impl Console for CliConsole {
                 if *attempt > 1 {
                     notes.push(format!("try {attempt}"));
                 }
-                println!("  run      {code_line}  → {verdict} [{}]", notes.join(", "));
+                self.say(format!(
+                    "  run      {code_line}  → {verdict} [{}]",
+                    notes.join(", ")
+                ));
                 if let Some(f) = failure {
                     for line in f.lines() {
-                        println!("           {line}");
+                        self.say(format!("           {line}"));
                     }
                 }
             }
-            RunEvent::ShellLost { reason, .. } => println!("  ! PowerShell session lost: {reason}"),
+            RunEvent::ShellLost { reason, .. } => {
+                self.say(format!("  ! PowerShell session lost: {reason}"))
+            }
             RunEvent::WindowWarning {
                 window,
                 elapsed_ms,
                 limit_ms,
                 message,
-            } => println!(
+            } => self.say(format!(
                 "  ! window {window}: open {}s, past its limit of {}s{}",
                 elapsed_ms / 1000,
                 limit_ms / 1000,
                 message
                     .as_deref()
                     .map_or(String::new(), |m| format!(": {m}"))
-            ),
+            )),
             RunEvent::WindowEnd {
                 window,
                 elapsed_ms,
                 limit_ms,
-            } => {
-                println!(
-                    "  window {window} closed after {}s (limit {}s)",
-                    elapsed_ms / 1000,
-                    limit_ms / 1000
-                )
-            }
+            } => self.say(format!(
+                "  window {window} closed after {}s (limit {}s)",
+                elapsed_ms / 1000,
+                limit_ms / 1000
+            )),
             RunEvent::StepEnd { status, error, .. } => match status {
-                StepStatus::Done => println!("  done"),
-                StepStatus::Skipped => println!("  skipped"),
-                StepStatus::Failed => println!("  FAILED: {}", error.as_deref().unwrap_or("")),
-                StepStatus::Paused => println!("  paused: {}", error.as_deref().unwrap_or("")),
+                StepStatus::Done => self.say("  done".to_owned()),
+                StepStatus::Skipped => self.say("  skipped".to_owned()),
+                StepStatus::Failed => {
+                    self.say(format!("  FAILED: {}", error.as_deref().unwrap_or("")))
+                }
+                StepStatus::Paused => {
+                    self.say(format!("  paused: {}", error.as_deref().unwrap_or("")))
+                }
             },
             RunEvent::RunEnd { .. } => {}
         }
@@ -359,7 +439,7 @@ impl Console for CliConsole {
             Stream::Debug => "debug:",
             Stream::Information => "i",
         };
-        println!("           {mark} {}", line.text);
+        self.say(format!("           {mark} {}", line.text));
     }
 
     fn manual(&mut self, step: &PlanStep, instruction: &str) -> Decision {
@@ -369,6 +449,18 @@ impl Console for CliConsole {
         if !std::io::stdin().is_terminal() || self.json {
             return Decision::Pause;
         }
+        let bar = self.progress.clone();
+        let ask = || self.ask(step, instruction);
+        match bar {
+            Some(bar) => bar.suspend(ask),
+            None => ask(),
+        }
+    }
+}
+
+impl CliConsole {
+    /// Shows a manual instruction and asks what to do about it.
+    fn ask(&self, step: &PlanStep, instruction: &str) -> Decision {
         for quote in &step.quotes {
             println!("  > {}", quote.text.replace('\n', "\n    "));
         }
