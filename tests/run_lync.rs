@@ -284,6 +284,64 @@ impl Sim {
             .unwrap()
     }
 
+    /// Starts a run of the Lync runbook whose installer hangs, without waiting for it.
+    fn spawn_with_a_hanging_installer(&self) -> std::process::Child {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("tejun"))
+            .args([
+                "--color=never",
+                "run",
+                LYNC,
+                "--module-path",
+                "fixtures/lync-sim",
+                "--state-dir",
+            ])
+            .arg(self.dir.path().join("state"))
+            .args([
+                "-p",
+                "ServerRole=StandardEdition",
+                "-p",
+                &format!("UpdateInstaller={INSTALLER}"),
+            ])
+            .args(["-p", "AutoInstall=true", "--yes"])
+            .env("LYNC_SIM_STATE", self.state_file())
+            .env("LYNC_SIM_FAULT_INSTALLER_HANGS", "1")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
+    /// Waits until the run in progress has started `step` once; returns PowerShell's process id.
+    fn wait_for_step(&self, step: &str) -> u64 {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        loop {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "step `{step}` never started"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            let Some(run) = std::fs::read_dir(self.dir.path().join("state/runs"))
+                .ok()
+                .and_then(|r| r.flatten().next())
+            else {
+                continue;
+            };
+            let text =
+                std::fs::read_to_string(run.path().join("journal.jsonl")).unwrap_or_default();
+            let journal: Vec<serde_json::Value> = text
+                .lines()
+                .filter_map(|l| serde_json::from_str(l).ok())
+                .collect();
+            if starts_of(&journal, step) == 1 {
+                let shell = journal
+                    .iter()
+                    .rev()
+                    .find(|e| e["event"] == "shell_start")
+                    .unwrap();
+                return shell["pid"].as_u64().unwrap();
+            }
+        }
+    }
+
     fn run_id(&self) -> String {
         let runs: Vec<_> = std::fs::read_dir(self.dir.path().join("state/runs"))
             .unwrap()
@@ -351,57 +409,9 @@ fn a_paused_run_resumes_with_a_confirmation_and_records_who_gave_it() {
 #[test]
 fn a_run_killed_mid_step_resumes_without_repeating_completed_steps() {
     let sim = Sim::new();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tejun"))
-        .args([
-            "--color=never",
-            "run",
-            LYNC,
-            "--module-path",
-            "fixtures/lync-sim",
-            "--state-dir",
-        ])
-        .arg(sim.dir.path().join("state"))
-        .args([
-            "-p",
-            "ServerRole=StandardEdition",
-            "-p",
-            &format!("UpdateInstaller={INSTALLER}"),
-            "-p",
-            "AutoInstall=true",
-            "--yes",
-        ])
-        .env("LYNC_SIM_STATE", sim.state_file())
-        .env("LYNC_SIM_FAULT_INSTALLER_HANGS", "1")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = sim.spawn_with_a_hanging_installer();
     // Wait until the installer (step 7) is running, then kill tejun and its PowerShell.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    let shell_pid = loop {
-        assert!(std::time::Instant::now() < deadline, "step 7 never started");
-        std::thread::sleep(std::time::Duration::from_millis(200));
-        let Ok(runs) = std::fs::read_dir(sim.dir.path().join("state/runs")) else {
-            continue;
-        };
-        let Some(run) = runs.flatten().next() else {
-            continue;
-        };
-        let text = std::fs::read_to_string(run.path().join("journal.jsonl")).unwrap_or_default();
-        let journal: Vec<serde_json::Value> = text
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect();
-        if starts_of(&journal, "install-update") == 1 {
-            let pid = journal
-                .iter()
-                .rev()
-                .find(|e| e["event"] == "shell_start")
-                .unwrap()["pid"]
-                .as_u64()
-                .unwrap();
-            break pid;
-        }
-    };
+    let shell_pid = sim.wait_for_step("install-update");
     std::thread::sleep(std::time::Duration::from_millis(500));
     child.kill().unwrap();
     child.wait().unwrap();
@@ -437,46 +447,8 @@ fn a_run_killed_mid_step_resumes_without_repeating_completed_steps() {
 #[test]
 fn ctrl_c_stops_the_command_closes_the_journal_and_leaves_the_run_resumable() {
     let sim = Sim::new();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tejun"))
-        .args([
-            "--color=never",
-            "run",
-            LYNC,
-            "--module-path",
-            "fixtures/lync-sim",
-            "--state-dir",
-        ])
-        .arg(sim.dir.path().join("state"))
-        .args([
-            "-p",
-            "ServerRole=StandardEdition",
-            "-p",
-            &format!("UpdateInstaller={INSTALLER}"),
-            "-p",
-            "AutoInstall=true",
-            "--yes",
-        ])
-        .env("LYNC_SIM_STATE", sim.state_file())
-        .env("LYNC_SIM_FAULT_INSTALLER_HANGS", "1")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    loop {
-        assert!(std::time::Instant::now() < deadline, "step 7 never started");
-        std::thread::sleep(std::time::Duration::from_millis(200));
-        let Ok(runs) = std::fs::read_dir(sim.dir.path().join("state/runs")) else {
-            continue;
-        };
-        let Some(run) = runs.flatten().next() else {
-            continue;
-        };
-        let text = std::fs::read_to_string(run.path().join("journal.jsonl")).unwrap_or_default();
-        if text.contains("\"event\":\"step_start\"") && text.contains("\"step\":\"install-update\"")
-        {
-            break;
-        }
-    }
+    let mut child = sim.spawn_with_a_hanging_installer();
+    sim.wait_for_step("install-update");
     std::thread::sleep(std::time::Duration::from_millis(500));
     let started = std::time::Instant::now();
     std::process::Command::new("kill")

@@ -410,20 +410,8 @@ impl Run<'_> {
         }
         for action in &step.actions {
             match action {
-                PlanAction::Run {
-                    sent,
-                    timeout_ms,
-                    retries,
-                    retry_every_ms,
-                    accept_exit,
-                    ..
-                } => {
-                    let timeout = timeout_ms.map(Duration::from_millis);
-                    let pause = retry_every_ms.map_or(Duration::ZERO, Duration::from_millis);
-                    if let Err(why) = self
-                        .command(&step.id, sent, timeout, *retries, pause, accept_exit)
-                        .await?
-                    {
+                PlanAction::Run { .. } => {
+                    if let Err(why) = self.run_planned(&step.id, action).await? {
                         return Ok((StepStatus::Failed, Some(why)));
                     }
                 }
@@ -533,6 +521,29 @@ impl Run<'_> {
             self.check_windows()?;
             self.pause(every.unwrap_or(DEFAULT_POLL)).await;
         }
+    }
+
+    /// Runs a planned `run` action with its timeout, retries and accepted exit codes.
+    async fn run_planned(
+        &mut self,
+        step: &str,
+        action: &PlanAction,
+    ) -> Result<Result<(), String>, RunError> {
+        let PlanAction::Run {
+            sent,
+            timeout_ms,
+            retries,
+            retry_every_ms,
+            accept_exit,
+            ..
+        } = action
+        else {
+            return Ok(Ok(()));
+        };
+        let timeout = timeout_ms.map(Duration::from_millis);
+        let pause = retry_every_ms.map_or(Duration::ZERO, Duration::from_millis);
+        self.command(step, sent, timeout, *retries, pause, accept_exit)
+            .await
     }
 
     /// Runs a command with its retries. `Err(why)` when it failed on every try.
@@ -647,19 +658,8 @@ impl Run<'_> {
         let plan = self.plan;
         for action in &plan.finally {
             match action {
-                PlanAction::Run {
-                    sent,
-                    timeout_ms,
-                    retries,
-                    retry_every_ms,
-                    accept_exit,
-                    ..
-                } => {
-                    let timeout = timeout_ms.map(Duration::from_millis);
-                    let pause = retry_every_ms.map_or(Duration::ZERO, Duration::from_millis);
-                    let _ = self
-                        .command("finally", sent, timeout, *retries, pause, accept_exit)
-                        .await?;
+                PlanAction::Run { .. } => {
+                    let _ = self.run_planned("finally", action).await?;
                 }
                 PlanAction::RestartShell { .. } => {
                     self.start_shell("restart shell in finally").await?

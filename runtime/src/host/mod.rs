@@ -498,29 +498,31 @@ fn drain(
     stream: Stream,
     tx: mpsc::Sender<Incoming>,
 ) {
-    let Some(pipe) = pipe else { return };
-    tokio::spawn(async move {
-        let mut reader = BufReader::new(pipe);
-        let mut buf = Vec::new();
-        loop {
-            buf.clear();
-            match reader.read_until(b'\n', &mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    let text = String::from_utf8_lossy(&buf)
-                        .trim_end_matches(['\r', '\n'])
-                        .to_owned();
-                    if tx.send(Incoming::Stray(stream, text)).await.is_err() {
-                        break;
-                    }
-                }
-            }
-        }
-    });
+    if let Some(pipe) = pipe {
+        forward_lines(pipe, tx, None, move |line| {
+            let text = String::from_utf8_lossy(line)
+                .trim_end_matches(['\r', '\n'])
+                .to_owned();
+            Some(Incoming::Stray(stream, text))
+        });
+    }
 }
 
 /// Forwards every protocol message; `Closed` when the channel ends.
 fn read_messages(reader: channel::Reader, tx: mpsc::Sender<Incoming>) {
+    forward_lines(reader, tx, Some(Incoming::Closed), |line| {
+        serde_json::from_slice(line).ok().map(Incoming::Message)
+    });
+}
+
+/// Reads `reader` line by line, sending what `convert` makes of each line (lines it rejects are
+/// dropped), then `last` when the reader ends.
+fn forward_lines(
+    reader: impl tokio::io::AsyncRead + Unpin + Send + 'static,
+    tx: mpsc::Sender<Incoming>,
+    last: Option<Incoming>,
+    convert: impl Fn(&[u8]) -> Option<Incoming> + Send + 'static,
+) {
     tokio::spawn(async move {
         let mut reader = BufReader::new(reader);
         let mut buf = Vec::new();
@@ -529,15 +531,16 @@ fn read_messages(reader: channel::Reader, tx: mpsc::Sender<Incoming>) {
             match reader.read_until(b'\n', &mut buf).await {
                 Ok(0) | Err(_) => break,
                 Ok(_) => {
-                    let Ok(msg) = serde_json::from_slice::<serde_json::Value>(&buf) else {
-                        continue;
-                    };
-                    if tx.send(Incoming::Message(msg)).await.is_err() {
+                    if let Some(incoming) = convert(&buf)
+                        && tx.send(incoming).await.is_err()
+                    {
                         return;
                     }
                 }
             }
         }
-        let _ = tx.send(Incoming::Closed).await;
+        if let Some(last) = last {
+            let _ = tx.send(last).await;
+        }
     });
 }
