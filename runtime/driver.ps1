@@ -10,24 +10,33 @@
 # confirmation, Get-Credential) fails at once instead of waiting for a person.
 #
 # Written for Windows PowerShell 5.1 as well as PowerShell 7: no ternaries, no `??`, no classes.
+# No cmdlet from a module either (New-Object, ConvertFrom-Json, Start-Sleep): loading
+# Microsoft.PowerShell.Utility costs a tenth of a second at start-up; `[Type]::new()` (5.0+) does not.
 #
-# Requests:  {"op":"vars","vars":{"Name":{"type":"string|int|bool","b64":"..."}}}
-#            {"op":"run","id":N,"b64":"..."}     run code, output formatted as text
-#            {"op":"eval","id":N,"b64":"..."}    evaluate a condition to true/false
-#            {"op":"cancel","id":N}              stop the running request
-#            {"op":"exit"}
+# Requests are tab-separated words, one request per line (parsing JSON here would load a module
+# and cost a fifth of a second at start-up):
+#            vars <TAB> Name <TAB> string|int|bool <TAB> base64 [<TAB> Name <TAB> type <TAB> base64 ...]
+#            run <TAB> N <TAB> base64         run code, output formatted as text
+#            eval <TAB> N <TAB> base64        evaluate a condition to true/false
+#            cancel <TAB> N                   stop the running request
+#            exit
 # Events:    {"ev":"hello",...} once; {"ev":"output"|"error"|"warning"|"verbose"|"debug"|"information",
 #            "id":N,"text":"..."}; {"ev":"done","id":N,...} per request; {"ev":"vars_set"}.
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Off
 
-$utf8 = New-Object System.Text.UTF8Encoding($false)
-$pipe = New-Object System.IO.Pipes.NamedPipeClientStream('.', $env:TEJUN_CHANNEL,
+# The runspace opens in the background while the channel connects. CreateDefault2 loads modules
+# on first use instead of up front: a faster start.
+$runspace = [runspacefactory]::CreateRunspace([System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2())
+$runspace.OpenAsync()
+
+$utf8 = [System.Text.UTF8Encoding]::new($false)
+$pipe = [System.IO.Pipes.NamedPipeClientStream]::new('.', $env:TEJUN_CHANNEL,
     [System.IO.Pipes.PipeDirection]::InOut, [System.IO.Pipes.PipeOptions]::Asynchronous)
 $pipe.Connect(30000)
-$reader = New-Object System.IO.StreamReader($pipe, $utf8)
-$writer = New-Object System.IO.StreamWriter($pipe, $utf8)
+$reader = [System.IO.StreamReader]::new($pipe, $utf8)
+$writer = [System.IO.StreamWriter]::new($pipe, $utf8)
 $writer.NewLine = "`n"
 $writer.AutoFlush = $true
 $script:pendingRead = $null
@@ -43,7 +52,7 @@ function ConvertTo-JsonString([string]$text) {
     '"' + $text + '"'
 }
 function Send-Event($event) {
-    $parts = New-Object System.Collections.Generic.List[string]
+    $parts = [System.Collections.Generic.List[string]]::new()
     foreach ($key in $event.Keys) {
         $value = $event[$key]
         if ($null -eq $value) { $json = 'null' }
@@ -76,17 +85,6 @@ function Format-Record($record) {
     [string]$record
 }
 
-# CreateDefault2 loads modules on first use instead of up front: a faster start.
-$runspace = [runspacefactory]::CreateRunspace([System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2())
-$runspace.Open()
-$setup = [powershell]::Create()
-$setup.Runspace = $runspace
-$null = $setup.AddScript('
-    if ($PSVersionTable.PSVersion.Major -ge 7 -and $null -ne $PSStyle) { $PSStyle.OutputRendering = "PlainText" }
-    $ProgressPreference = "SilentlyContinue"
-')
-$null = $setup.Invoke()
-$setup.Dispose()
 
 Send-Event ([ordered]@{
     ev = 'hello'
@@ -96,9 +94,23 @@ Send-Event ([ordered]@{
     edition = [string]$PSVersionTable.PSEdition
 })
 
+$script:runspaceReady = $false
+function Wait-Runspace {
+    if ($script:runspaceReady) { return }
+    while ($runspace.RunspaceStateInfo.State -eq 'Opening' -or $runspace.RunspaceStateInfo.State -eq 'BeforeOpen') {
+        [System.Threading.Thread]::Sleep(2)
+    }
+    if ($runspace.RunspaceStateInfo.State -ne 'Opened') { throw $runspace.RunspaceStateInfo.Reason }
+    $proxy = $runspace.SessionStateProxy
+    $proxy.SetVariable('ProgressPreference', 'SilentlyContinue')
+    $style = $proxy.GetVariable('PSStyle')
+    if ($null -ne $style) { $style.OutputRendering = 'PlainText' }
+    $script:runspaceReady = $true
+}
+
 function Send-Stream($id, [string]$kind, $items) {
     if ($kind -eq 'output' -and $items.Count -gt 0) {
-        $lines = New-Object 'System.Collections.Generic.List[string]'
+        $lines = [System.Collections.Generic.List[string]]::new()
         foreach ($item in $items) { $lines.Add([string]$item) }
         Send-Event ([ordered]@{ ev = 'output'; id = $id; text = [string]::Join("`n", $lines) })
         return
@@ -122,8 +134,8 @@ function Send-Stream($id, [string]$kind, $items) {
 }
 
 function Invoke-Request($request, [bool]$evaluate) {
-    $id = $request.id
-    $code = Decode-Text $request.b64
+    $id = [long]$request[1]
+    $code = Decode-Text $request[2]
     $ps = [powershell]::Create()
     $ps.Runspace = $runspace
     $runspace.SessionStateProxy.SetVariable('LASTEXITCODE', $null)
@@ -131,13 +143,13 @@ function Invoke-Request($request, [bool]$evaluate) {
     if (-not $evaluate) {
         $null = $ps.AddCommand('Out-String').AddParameter('Stream').AddParameter('Width', 4096)
     }
-    $settings = New-Object System.Management.Automation.PSInvocationSettings
+    $settings = [System.Management.Automation.PSInvocationSettings]::new()
     $settings.ExposeFlowControlExceptions = $true
-    $inputData = New-Object 'System.Management.Automation.PSDataCollection[psobject]'
+    $inputData = [System.Management.Automation.PSDataCollection[psobject]]::new()
     $inputData.Complete()
-    $output = New-Object 'System.Management.Automation.PSDataCollection[psobject]'
+    $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
     $handle = $ps.BeginInvoke($inputData, $output, $settings, $null, $null)
-    $values = New-Object System.Collections.ArrayList
+    $values = [System.Collections.ArrayList]::new()
     $cancelled = $false
     while ($true) {
         $done = $handle.AsyncWaitHandle.WaitOne(20)
@@ -153,8 +165,8 @@ function Invoke-Request($request, [bool]$evaluate) {
         if ($next.IsCompleted) {
             $line = Take-Line
             if ($null -eq $line) { [Environment]::Exit(0) }
-            $message = ConvertFrom-Json $line
-            if ($message.op -eq 'cancel' -and -not $cancelled) {
+            $message = $line.Split("`t")
+            if ($message[0] -eq 'cancel' -and -not $cancelled) {
                 $cancelled = $true
                 $null = $ps.BeginStop($null, $null)
             }
@@ -214,20 +226,22 @@ function Invoke-Request($request, [bool]$evaluate) {
 while ($true) {
     $line = Take-Line
     if ($null -eq $line) { break }
-    $request = ConvertFrom-Json $line
-    if ($request.op -eq 'exit') { break }
-    elseif ($request.op -eq 'vars') {
-        foreach ($property in $request.vars.PSObject.Properties) {
-            $text = Decode-Text $property.Value.b64
+    $request = $line.Split("`t")
+    $op = $request[0]
+    if ($op -eq 'exit') { break }
+    Wait-Runspace
+    if ($op -eq 'vars') {
+        for ($i = 1; $i + 2 -lt $request.Length; $i += 3) {
+            $text = Decode-Text $request[$i + 2]
             $value = $text
-            if ($property.Value.type -eq 'int') { $value = [long]$text }
-            elseif ($property.Value.type -eq 'bool') { $value = ($text -eq 'true') }
-            $runspace.SessionStateProxy.SetVariable($property.Name, $value)
+            if ($request[$i + 1] -eq 'int') { $value = [long]$text }
+            elseif ($request[$i + 1] -eq 'bool') { $value = ($text -eq 'true') }
+            $runspace.SessionStateProxy.SetVariable($request[$i], $value)
         }
         Send-Event ([ordered]@{ ev = 'vars_set' })
     }
-    elseif ($request.op -eq 'run') { Invoke-Request $request $false }
-    elseif ($request.op -eq 'eval') { Invoke-Request $request $true }
+    elseif ($op -eq 'run') { Invoke-Request $request $false }
+    elseif ($op -eq 'eval') { Invoke-Request $request $true }
     # A cancel that arrives after its request finished has nothing left to stop.
 }
 $runspace.Dispose()

@@ -379,7 +379,7 @@ impl Host {
     }
 
     async fn send(&mut self, request: &Request<'_>) -> Result<(), HostError> {
-        let mut line = request.to_json();
+        let mut line = request.to_line();
         line.push('\n');
         if self.writer.write_all(line.as_bytes()).await.is_err()
             || self.writer.flush().await.is_err()

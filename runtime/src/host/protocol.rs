@@ -32,32 +32,30 @@ pub(crate) enum Request<'a> {
 }
 
 impl Request<'_> {
-    pub(crate) fn to_json(&self) -> String {
-        let value = match self {
+    /// One line of tab-separated words (see `runtime/driver.ps1`); code and values travel
+    /// base64-encoded, and parameter names are identifiers, so no word contains a tab.
+    pub(crate) fn to_line(&self) -> String {
+        match self {
             Request::Vars(vars) => {
-                let mut map = serde_json::Map::new();
+                let mut line = String::from("vars");
                 for (name, value) in *vars {
                     let (ty, text) = match value {
                         Value::Str(s) => ("string", s.clone()),
                         Value::Int(i) => ("int", i.to_string()),
                         Value::Bool(b) => ("bool", b.to_string()),
                     };
-                    map.insert(
-                        name.clone(),
-                        serde_json::json!({ "type": ty, "b64": STANDARD.encode(text) }),
-                    );
+                    line.push_str(&format!("\t{name}\t{ty}\t{}", STANDARD.encode(text)));
                 }
-                serde_json::json!({ "op": "vars", "vars": map })
+                line
             }
-            Request::Invoke { id, code, evaluate } => serde_json::json!({
-                "op": if *evaluate { "eval" } else { "run" },
-                "id": id,
-                "b64": STANDARD.encode(code),
-            }),
-            Request::Cancel { id } => serde_json::json!({ "op": "cancel", "id": id }),
-            Request::Exit => serde_json::json!({ "op": "exit" }),
-        };
-        value.to_string()
+            Request::Invoke { id, code, evaluate } => format!(
+                "{}\t{id}\t{}",
+                if *evaluate { "eval" } else { "run" },
+                STANDARD.encode(code)
+            ),
+            Request::Cancel { id } => format!("cancel\t{id}"),
+            Request::Exit => "exit".to_string(),
+        }
     }
 }
 
