@@ -159,7 +159,7 @@ pub(crate) enum Format {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum ColorChoice {
-    /// Colour when writing to a terminal and `NO_COLOR` is not set.
+    /// Colour when writing to a terminal, unless `NO_COLOR` is set or `TERM` is `dumb`.
     Auto,
     /// Always colour.
     Always,
@@ -168,14 +168,9 @@ pub(crate) enum ColorChoice {
 }
 
 impl ColorChoice {
+    /// Whether diagnostics on stderr are coloured.
     pub fn enabled(self) -> bool {
-        match self {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && std::io::stderr().is_terminal()
-            }
-        }
+        crate::style::init(self);
+        crate::style::enabled(std::io::stderr().is_terminal())
     }
 }

@@ -9,6 +9,7 @@ mod plan_text;
 mod resume_cmd;
 mod run_cmd;
 mod runs_cmd;
+mod style;
 
 use std::process::ExitCode;
 

@@ -11,6 +11,7 @@ use tejun_runtime::plan::{Plan, PlanStep};
 use crate::cli::{OutputMode, RunArgs};
 use crate::exit;
 use crate::input::{checked, load, resolve_params};
+use crate::style::{Paint, Tone};
 
 pub(crate) fn run(args: &RunArgs, color: bool) -> u8 {
     let loaded = match load(&args.file) {
@@ -97,39 +98,52 @@ where
     };
     if !json {
         println!();
+        let paint = Paint::stdout();
         let journal = summary.dir.join("journal.jsonl");
-        match summary.status {
-            RunStatus::Succeeded => println!(
+        let tone = match summary.status {
+            RunStatus::Succeeded => Tone::Good,
+            RunStatus::Failed => Tone::Bad,
+            RunStatus::Interrupted | RunStatus::Paused => Tone::Warn,
+        };
+        let line = match summary.status {
+            RunStatus::Succeeded => format!(
                 "run {} succeeded: {} done, {} skipped ({} steps)",
                 summary.run_id,
                 summary.done,
                 summary.skipped,
                 plan.steps.len()
             ),
-            RunStatus::Failed => println!(
+            RunStatus::Failed => format!(
                 "run {} FAILED at step `{}`: {}",
                 summary.run_id,
                 summary.stopped_at.as_deref().unwrap_or("?"),
                 summary.error.as_deref().unwrap_or("unknown error")
             ),
-            RunStatus::Interrupted => println!(
+            RunStatus::Interrupted => format!(
                 "run {} interrupted at step `{}`; go on with: tejun resume {}",
                 summary.run_id,
                 summary.stopped_at.as_deref().unwrap_or("?"),
                 summary.run_id
             ),
-            RunStatus::Paused => println!(
+            RunStatus::Paused => format!(
                 "run {} paused at step `{}`: a manual step needs confirmation; when it is done: tejun resume {} --confirm {} --by NAME",
                 summary.run_id,
                 summary.stopped_at.as_deref().unwrap_or("?"),
                 summary.run_id,
                 summary.stopped_at.as_deref().unwrap_or("?")
             ),
-        }
+        };
+        println!("{}", paint.paint(tone, &line));
         for warning in &summary.warnings {
-            println!("  warning: {warning}");
+            println!(
+                "{}",
+                paint.paint(Tone::Warn, &format!("  warning: {warning}"))
+            );
         }
-        println!("journal: {}", journal.display());
+        println!(
+            "{}",
+            paint.paint(Tone::Dim, &format!("journal: {}", journal.display()))
+        );
     }
     match summary.status {
         RunStatus::Succeeded => exit::OK,
@@ -204,6 +218,7 @@ pub(crate) fn operator_name() -> String {
 
 pub(crate) struct CliConsole {
     pub json: bool,
+    paint: Paint,
     yes: bool,
     by: String,
     total: usize,
@@ -229,6 +244,7 @@ impl CliConsole {
         });
         CliConsole {
             json,
+            paint: Paint::stdout(),
             yes,
             by,
             total: plan.steps.len(),
@@ -325,7 +341,12 @@ impl Console for CliConsole {
                 let doc = doc
                     .as_deref()
                     .map_or(String::new(), |d| format!(" (doc {d})"));
-                self.say(format!("\n[{index}/{}] {title}{doc}  [{step}]", self.total));
+                let heading = format!("[{index}/{}] {title}{doc}", self.total);
+                self.say(format!(
+                    "\n{}  {}",
+                    self.paint.paint(Tone::Heading, &heading),
+                    self.paint.paint(Tone::Dim, &format!("[{step}]"))
+                ));
             }
             RunEvent::Check {
                 kind,
@@ -335,7 +356,11 @@ impl Console for CliConsole {
                 error,
                 ..
             } => {
-                let verdict = if *held { "holds" } else { "does not hold" };
+                let verdict = if *held {
+                    self.paint.paint(Tone::Good, "holds")
+                } else {
+                    self.paint.paint(Tone::Warn, "does not hold")
+                };
                 let tries = if *attempts > 1 {
                     format!(" after {attempts} checks")
                 } else {
@@ -365,9 +390,9 @@ impl Console for CliConsole {
             } => {
                 let code_line = code.lines().next().unwrap_or("");
                 let verdict = if *succeeded {
-                    "ok".to_owned()
+                    self.paint.paint(Tone::Good, "ok")
                 } else {
-                    format!("failed ({state:?})")
+                    self.paint.paint(Tone::Bad, &format!("failed ({state:?})"))
                 };
                 let mut notes = vec![format!("{:.1}s", *elapsed_ms as f64 / 1000.0)];
                 if let Some(e) = exit.or(*last_exit_code) {
@@ -386,21 +411,25 @@ impl Console for CliConsole {
                     }
                 }
             }
-            RunEvent::ShellLost { reason, .. } => {
-                self.say(format!("  ! PowerShell session lost: {reason}"))
-            }
+            RunEvent::ShellLost { reason, .. } => self.say(self.paint.paint(
+                Tone::Warn,
+                &format!("  ! PowerShell session lost: {reason}"),
+            )),
             RunEvent::WindowWarning {
                 window,
                 elapsed_ms,
                 limit_ms,
                 message,
-            } => self.say(format!(
-                "  ! window {window}: open {}s, past its limit of {}s{}",
-                elapsed_ms / 1000,
-                limit_ms / 1000,
-                message
-                    .as_deref()
-                    .map_or(String::new(), |m| format!(": {m}"))
+            } => self.say(self.paint.paint(
+                Tone::Warn,
+                &format!(
+                    "  ! window {window}: open {}s, past its limit of {}s{}",
+                    elapsed_ms / 1000,
+                    limit_ms / 1000,
+                    message
+                        .as_deref()
+                        .map_or(String::new(), |m| format!(": {m}"))
+                ),
             )),
             RunEvent::WindowEnd {
                 window,
@@ -412,14 +441,16 @@ impl Console for CliConsole {
                 limit_ms / 1000
             )),
             RunEvent::StepEnd { status, error, .. } => match status {
-                StepStatus::Done => self.say("  done".to_owned()),
-                StepStatus::Skipped => self.say("  skipped".to_owned()),
-                StepStatus::Failed => {
-                    self.say(format!("  FAILED: {}", error.as_deref().unwrap_or("")))
-                }
-                StepStatus::Paused => {
-                    self.say(format!("  paused: {}", error.as_deref().unwrap_or("")))
-                }
+                StepStatus::Done => self.say(self.paint.paint(Tone::Good, "  done")),
+                StepStatus::Skipped => self.say(self.paint.paint(Tone::Warn, "  skipped")),
+                StepStatus::Failed => self.say(self.paint.paint(
+                    Tone::Bad,
+                    &format!("  FAILED: {}", error.as_deref().unwrap_or("")),
+                )),
+                StepStatus::Paused => self.say(self.paint.paint(
+                    Tone::Warn,
+                    &format!("  paused: {}", error.as_deref().unwrap_or("")),
+                )),
             },
             RunEvent::RunEnd { .. } => {}
         }
@@ -431,14 +462,15 @@ impl Console for CliConsole {
             println!("{event}");
             return;
         }
-        let mark = match line.stream {
-            Stream::Output | Stream::Stdout => "|",
-            Stream::Error | Stream::Stderr => "!",
-            Stream::Warning => "warning:",
-            Stream::Verbose => "verbose:",
-            Stream::Debug => "debug:",
-            Stream::Information => "i",
+        let (mark, tone) = match line.stream {
+            Stream::Output | Stream::Stdout => ("|", Tone::Dim),
+            Stream::Error | Stream::Stderr => ("!", Tone::Bad),
+            Stream::Warning => ("warning:", Tone::Warn),
+            Stream::Verbose => ("verbose:", Tone::Dim),
+            Stream::Debug => ("debug:", Tone::Dim),
+            Stream::Information => ("i", Tone::Dim),
         };
+        let mark = self.paint.paint(tone, mark);
         self.say(format!("           {mark} {}", line.text));
     }
 

@@ -692,3 +692,40 @@ fn printing_200_mb_keeps_tejuns_memory_bounded() {
         "the transcript holds everything: {transcript} bytes"
     );
 }
+
+#[test]
+fn colours_follow_the_color_flag_and_never_reach_a_pipe_by_default() {
+    let sim = Sim::new();
+    let runbook = sim.dir.path().join("colours.runbook");
+    std::fs::write(
+        &runbook,
+        "runbook colours {\n  step fine \"Fine\" {\n    run { 'fine' }\n  }\n  step broken \"Broken\" {\n    run { exit 4 }\n  }\n}\n",
+    )
+    .unwrap();
+    let run = |color: &str, state: &str| {
+        let mut cmd = Command::cargo_bin("tejun").unwrap();
+        cmd.args([color, "run"])
+            .arg(&runbook)
+            .arg("--state-dir")
+            .arg(sim.dir.path().join(state))
+            .env_remove("NO_COLOR")
+            .timeout(std::time::Duration::from_secs(120))
+            .output()
+            .unwrap()
+    };
+    let coloured = run("--color=always", "a");
+    assert_code(&coloured, 1);
+    let text = stdout(&coloured);
+    assert!(
+        text.contains("\u{1b}[32mok\u{1b}[0m"),
+        "a success is green:\n{text}"
+    );
+    assert!(
+        text.contains("\u{1b}[1m\u{1b}[31mrun "),
+        "a failed run is bold red:\n{text}"
+    );
+    let piped = run("--color=auto", "b");
+    assert_code(&piped, 1);
+    assert!(!stdout(&piped).contains('\u{1b}'), "{}", stdout(&piped));
+    assert!(stdout(&piped).contains("FAILED"));
+}
