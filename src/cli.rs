@@ -38,6 +38,69 @@ pub(crate) enum Command {
     Runs(RunsArgs),
     /// Show one run's journal.
     Show(ShowArgs),
+    /// Lint runbooks: every `check` problem plus rules for safe, repeatable procedures.
+    ///
+    /// Exit status: 0 clean, 1 a problem at error level (warnings too with `--deny-warnings`),
+    /// 2 usage error, an unreadable file or a failed tool (a missing pwsh without `--no-pwsh`).
+    Lint(LintArgs),
+    /// Lay runbooks out the one canonical way, keeping comments and PowerShell text as written.
+    ///
+    /// Exit status: 0 formatted (or already formatted), 1 with `--check` when a file would
+    /// change, 2 usage error or a file that cannot be read or does not parse.
+    Fmt(FmtArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LintArgs {
+    /// Runbook files or folders (searched for `*.runbook`, respecting `.gitignore`).
+    #[arg(value_name = "PATH", required_unless_present_any = ["explain", "list_rules"])]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = LintFormat::Human)]
+    pub format: LintFormat,
+    /// Fail (exit 1) on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Skip the rule that parses embedded PowerShell with the real PowerShell parser.
+    #[arg(long)]
+    pub no_pwsh: bool,
+    /// The PowerShell whose parser checks embedded code: `pwsh`, `powershell` or a path.
+    #[arg(long, default_value = "pwsh")]
+    pub shell: String,
+    /// The configuration file (default: `tejun.toml` in the current folder or the nearest
+    /// folder above it).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print the documentation of a rule (by code or name) and exit.
+    #[arg(long, value_name = "CODE", conflicts_with = "list_rules")]
+    pub explain: Option<String>,
+    /// List every rule with its code, name and default level, and exit.
+    #[arg(long)]
+    pub list_rules: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LintFormat {
+    /// For people: source snippets with the problem marked.
+    Human,
+    /// A JSON document (docs/lint-json.md).
+    Json,
+    /// SARIF 2.1.0, as GitHub code scanning reads it.
+    Sarif,
+    /// GitHub Actions workflow commands: annotations on the pull request.
+    Github,
+    /// JUnit XML: a test case per file.
+    Junit,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct FmtArgs {
+    /// Runbook files or folders (searched for `*.runbook`, respecting `.gitignore`).
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Change nothing: print a diff of what would change and exit 1 if anything would.
+    #[arg(long)]
+    pub check: bool,
 }
 
 #[derive(Debug, Args)]

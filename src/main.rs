@@ -3,7 +3,10 @@
 
 mod check_cmd;
 mod cli;
+mod files;
+mod fmt_cmd;
 mod input;
+mod lint_cmd;
 mod plan_cmd;
 mod plan_text;
 mod resume_cmd;
@@ -55,6 +58,8 @@ fn main() -> ExitCode {
         cli::Command::Resume(args) => resume_cmd::run(&args, color),
         cli::Command::Runs(args) => runs_cmd::list(&args),
         cli::Command::Show(args) => runs_cmd::show(&args),
+        cli::Command::Lint(args) => lint_cmd::run(&args, color),
+        cli::Command::Fmt(args) => fmt_cmd::run(&args, color),
     };
     ExitCode::from(code)
 }
