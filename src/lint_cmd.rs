@@ -1,9 +1,230 @@
-//! `tejun lint PATH...`.
+//! `tejun lint PATH...`: every file's `check` problems and rule findings, in the format CI reads.
 
-use crate::cli::LintArgs;
+use std::path::{Path, PathBuf};
+
+use tejun_grammar::lint::{self, Config, Finding, Level, RULES};
+
+use crate::cli::{LintArgs, LintFormat};
 use crate::exit;
+use crate::files::runbook_files;
+use crate::input::{load, plural};
+use crate::lint_format;
 
-pub(crate) fn run(_args: &LintArgs, _color: bool) -> u8 {
-    eprintln!("error: `tejun lint` is not built yet");
-    exit::USAGE
+/// One linted file, as the output formats see it.
+pub(crate) struct FileReport {
+    /// The path as shown: relative to the current folder when it is under it.
+    pub path: String,
+    /// The text, for snippets and line numbers.
+    pub src: String,
+    /// Findings after configuration and allows, by position.
+    pub findings: Vec<Finding>,
+}
+
+impl FileReport {
+    /// 1-based line and column of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        tejun_grammar::Span::at(offset).line_col(&self.src)
+    }
+}
+
+/// What the whole lint found.
+pub(crate) struct Report {
+    /// Every file, in the order given.
+    pub files: Vec<FileReport>,
+    /// Why the PowerShell rule did not run, when it did not.
+    pub pwsh_skipped: Option<String>,
+}
+
+impl Report {
+    pub fn count(&self, level: Level) -> usize {
+        self.files
+            .iter()
+            .flat_map(|f| &f.findings)
+            .filter(|f| f.level == level)
+            .count()
+    }
+}
+
+pub(crate) fn run(args: &LintArgs, color: bool) -> u8 {
+    if args.list_rules {
+        print!("{}", list_rules());
+        return exit::OK;
+    }
+    if let Some(code) = &args.explain {
+        return match lint::rule(code) {
+            Some(rule) => {
+                println!("{} ({}): {}\n", rule.code, rule.name, rule.summary);
+                println!("Default level: {}\n", rule.level.as_str());
+                print!("{}", rule.explanation());
+                exit::OK
+            }
+            None => {
+                eprintln!(
+                    "error: `{code}` is not a rule; `tejun lint --list-rules` lists them (codes such as `TJ003`, or names such as `alias`)"
+                );
+                exit::USAGE
+            }
+        };
+    }
+    let (config, config_dir) = match load_config(args.config.as_deref()) {
+        Ok(found) => found,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::USAGE;
+        }
+    };
+    let paths = match runbook_files(&args.paths) {
+        Ok(paths) => paths,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::USAGE;
+        }
+    };
+    let mut unreadable = false;
+    let mut loaded_files = Vec::new();
+    for path in &paths {
+        match load(path) {
+            Ok(loaded) => loaded_files.push(loaded),
+            Err(message) => {
+                eprintln!("error: {message}");
+                unreadable = true;
+            }
+        }
+    }
+    let mut raw: Vec<Vec<Finding>> = loaded_files
+        .iter()
+        .zip(&paths)
+        .map(|(l, path)| lint::lint(&l.src, &l.result, &config, &relative(path, &config_dir)))
+        .collect();
+    let mut tool_failed = false;
+    let pwsh_skipped = if args.no_pwsh {
+        Some("--no-pwsh was given".to_owned())
+    } else {
+        match crate::lint_pwsh::check(&loaded_files, &args.shell) {
+            Ok(found) => {
+                for (i, findings) in found {
+                    raw[i].extend(findings);
+                }
+                None
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                tool_failed = true;
+                Some(message)
+            }
+        }
+    };
+    let files: Vec<FileReport> = loaded_files
+        .into_iter()
+        .zip(raw)
+        .zip(&paths)
+        .map(|((loaded, findings), path)| FileReport {
+            findings: lint::finish(
+                findings,
+                &loaded.src,
+                &loaded.result,
+                &config,
+                &relative(path, &config_dir),
+            ),
+            path: display_path(path),
+            src: loaded.src,
+        })
+        .collect();
+    let report = Report {
+        files,
+        pwsh_skipped,
+    };
+    let written = lint_format::write(args.format, &report, color);
+    let (errors, warnings) = (report.count(Level::Error), report.count(Level::Warning));
+    if args.format == LintFormat::Human || args.format == LintFormat::Github {
+        let mut summary = format!(
+            "linted {}: {}, {}",
+            plural(report.files.len(), "file"),
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        );
+        if let Some(why) = &report.pwsh_skipped {
+            summary.push_str(&format!(
+                "; rule TJ001 (powershell-syntax) did not run: {why}"
+            ));
+        }
+        eprintln!("{summary}");
+    } else if let Some(why) = &report.pwsh_skipped {
+        eprintln!("note: rule TJ001 (powershell-syntax) did not run: {why}");
+    }
+    if let Err(e) = written {
+        eprintln!("error: cannot write the report: {e}");
+        return exit::USAGE;
+    }
+    if unreadable || tool_failed {
+        exit::USAGE
+    } else if errors > 0 || (args.deny_warnings && warnings > 0) {
+        exit::FAILED
+    } else {
+        exit::OK
+    }
+}
+
+/// The `--list-rules` table.
+fn list_rules() -> String {
+    let mut out =
+        String::from("CODE   LEVEL    NAME                                 WHAT IT FLAGS\n");
+    for rule in RULES {
+        out.push_str(&format!(
+            "{:<6} {:<8} {:<36} {}\n",
+            rule.code,
+            rule.level.as_str(),
+            rule.name,
+            rule.summary.replace('`', "")
+        ));
+    }
+    out.push_str(
+        "\n`tejun lint --explain CODE` explains a rule; tejun.toml sets levels (docs/ci.md).\n",
+    );
+    out
+}
+
+/// The configuration: `--config FILE`, else the nearest `tejun.toml` from the current folder
+/// up; with the folder that per-path overrides are relative to.
+fn load_config(explicit: Option<&Path>) -> Result<(Config, PathBuf), String> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let file = match explicit {
+        Some(path) => Some(path.to_path_buf()),
+        None => cwd
+            .ancestors()
+            .map(|dir| dir.join("tejun.toml"))
+            .find(|candidate| candidate.is_file()),
+    };
+    let Some(file) = file else {
+        return Ok((Config::default(), cwd));
+    };
+    let text = std::fs::read_to_string(&file)
+        .map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
+    let config = Config::parse(&text).map_err(|e| {
+        let (line, col) = e.span.line_col(&text);
+        format!("{}:{line}:{col}: {}", file.display(), e.message)
+    })?;
+    let dir = file
+        .parent()
+        .map(Path::to_path_buf)
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(cwd);
+    Ok((config, dir))
+}
+
+/// `path` relative to `base`, `/`-separated, for per-path overrides.
+fn relative(path: &Path, base: &Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let base = std::path::absolute(base).unwrap_or_else(|_| base.to_path_buf());
+    let rel = absolute.strip_prefix(&base).unwrap_or(&absolute);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The path as reports show it: as given, with `/` separators and no leading `./`.
+fn display_path(path: &Path) -> String {
+    let shown = path.display().to_string().replace('\\', "/");
+    shown.strip_prefix("./").map(str::to_owned).unwrap_or(shown)
 }

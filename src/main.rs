@@ -7,6 +7,8 @@ mod files;
 mod fmt_cmd;
 mod input;
 mod lint_cmd;
+mod lint_format;
+mod lint_pwsh;
 mod plan_cmd;
 mod plan_text;
 mod resume_cmd;

@@ -159,6 +159,8 @@ pub enum CheckError {
     #[error("{message}")]
     #[diagnostic(code(tejun::check::suspicious), severity(Warning))]
     Suspicious {
+        /// Which kind of oddity, for tools that sort warnings.
+        kind: SuspiciousKind,
         /// What is odd.
         message: String,
         /// Where.
@@ -170,4 +172,13 @@ pub enum CheckError {
         #[help]
         help: String,
     },
+}
+
+/// The kinds of [`CheckError::Suspicious`] warnings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuspiciousKind {
+    /// A branch or arm that no parameter values reach.
+    Unreachable,
+    /// Anything else: a setting with no effect, a poll interval too long, a runbook without steps.
+    Other,
 }

@@ -7,7 +7,7 @@ mod names;
 
 use std::collections::HashMap;
 
-pub use error::CheckError;
+pub use error::{CheckError, SuspiciousKind};
 
 use crate::ast::*;
 use crate::code::Code;
@@ -204,7 +204,23 @@ impl<'a> Checker<'a> {
     }
 
     fn warn(&mut self, message: &str, span: Span, label: &str, help: &str) {
+        self.suspicious(SuspiciousKind::Other, message, span, label, help);
+    }
+
+    fn unreachable(&mut self, message: &str, span: Span, label: &str, help: &str) {
+        self.suspicious(SuspiciousKind::Unreachable, message, span, label, help);
+    }
+
+    fn suspicious(
+        &mut self,
+        kind: SuspiciousKind,
+        message: &str,
+        span: Span,
+        label: &str,
+        help: &str,
+    ) {
         self.push(CheckError::Suspicious {
+            kind,
             message: message.into(),
             span,
             label: label.into(),
@@ -811,7 +827,7 @@ impl<'a> Checker<'a> {
             }
             let arm_values: Vec<&str> = values.iter().map(|t| t.value.as_str()).collect();
             if arm_values.iter().all(|v| covered.contains(v)) {
-                self.warn(
+                self.unreachable(
                     "this arm is never taken: earlier arms take all its values",
                     arm.span,
                     "unreachable",
@@ -894,7 +910,7 @@ impl<'a> Checker<'a> {
             return;
         }
         match self.domains.satisfiable(&self.path) {
-            Some(false) => self.warn(
+            Some(false) => self.unreachable(
                 "this branch can never be taken",
                 span,
                 "no parameter values reach it",

@@ -1,0 +1,7 @@
+//! `--format github` (being built).
+
+use crate::lint_cmd::Report;
+
+pub(crate) fn render(report: &Report) -> String {
+    super::json::render(report)
+}
