@@ -9,6 +9,9 @@ use std::collections::HashMap;
 
 pub use error::{CheckError, SuspiciousKind};
 
+/// The message of the error for `manual ""`, which `tejun lint` files under its own rule.
+pub const EMPTY_MANUAL: &str = "a manual action with no instruction";
+
 use crate::ast::*;
 use crate::code::Code;
 use crate::cond::Cond;
@@ -538,7 +541,7 @@ impl<'a> Checker<'a> {
                 "remove it, or move the cleanup into a step",
             ),
             Action::Manual(m) if m.instruction.value.trim().is_empty() => self.invalid(
-                "a manual action with no instruction".into(),
+                EMPTY_MANUAL.into(),
                 m.instruction.span,
                 "empty",
                 "say what the operator must do: `manual \"Log on as a member of CsAdministrator\"`"

@@ -95,7 +95,8 @@ pub fn finish(
 }
 
 /// A `tejun check` problem as a finding: under the rule that covers it when there is one
-/// (an unfilled placeholder, an unknown step, an unreachable branch), under `TJ000` otherwise.
+/// (an unfilled placeholder, an unknown step, an unreachable branch, an empty manual
+/// instruction), under `TJ000` otherwise.
 fn from_problem(problem: &Problem) -> Finding {
     let code = match problem {
         Problem::Check(CheckError::UnfilledPlaceholder { .. }) => "TJ002",
@@ -103,6 +104,11 @@ fn from_problem(problem: &Problem) -> Finding {
             if *kind == "step" || *kind == "window" =>
         {
             "TJ009"
+        }
+        Problem::Check(CheckError::Invalid { message, .. })
+            if message == crate::check::EMPTY_MANUAL =>
+        {
+            "TJ010"
         }
         Problem::Check(CheckError::Suspicious { kind, .. })
             if *kind == crate::check::SuspiciousKind::Unreachable =>

@@ -2,7 +2,8 @@
 //! Finds destructive commands (`Remove-Item -Recurse`, `Format-Volume`, `Clear-Disk`,
 //! `Initialize-Disk`, `Remove-Partition`, `Stop-Computer`, `Restart-Computer`, `Uninstall-*`,
 //! `shutdown.exe`, and SQL `DROP DATABASE`, `DROP TABLE` or `TRUNCATE TABLE` in code) with no
-//! `manual` confirmation before them: in the same step, or as the step just before.
+//! `manual` confirmation before them: in the same step, or as a step of its own (a manual
+//! instruction and no command) just before.
 //!
 //! ## Why is this bad?
 //! These commands cannot be undone, and a runbook runs them on whatever machine it is pointed
@@ -52,21 +53,22 @@ fn destructive(command: &Command) -> bool {
 }
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
-    // Whether a manual confirmation has been seen in the current step, or the step before.
-    let mut previous_step_confirms = false;
+    // A confirmation step: the step just before, with a manual instruction and no command.
+    let mut previous_confirms = false;
     let mut current: Option<Span> = None;
-    let mut confirmed = false;
+    let (mut manual, mut runs) = (false, false);
     for (step, action) in &cx.actions {
         let here = step.map(|s| s.span);
         if here != current {
-            previous_step_confirms = confirmed && current.is_some();
-            confirmed = false;
+            previous_confirms = current.is_some() && manual && !runs;
+            (manual, runs) = (false, false);
             current = here;
         }
         match action {
-            Action::Manual(_) => confirmed = true,
+            Action::Manual(_) => manual = true,
             Action::Run(run) => {
-                if confirmed || previous_step_confirms {
+                runs = true;
+                if manual || previous_confirms {
                     continue;
                 }
                 let mut hits: Vec<(Span, String)> = scan(&run.code)
@@ -89,9 +91,11 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
                     out.push(Finding::new(
                         "TJ004",
                         span,
-                        format!("{what} cannot be undone, and nothing asks a person to confirm it first"),
+                        format!(
+                            "{what} cannot be undone, and nothing asks a person to confirm it first"
+                        ),
                         "destructive",
-                        "put a `manual \"...\"` before it (in this step or as the step before) that has the operator check the target first",
+                        "put a `manual \"...\"` before it (in this step, or as a step of its own just before) that has the operator check the target first",
                     ));
                 }
             }
