@@ -154,14 +154,8 @@ fn levels(
     let mut out = BTreeMap::new();
     for (key, value) in table {
         let Some(r) = rule(key.get_ref()) else {
-            let known: Vec<&str> = RULES.iter().flat_map(|r| [r.code, r.name]).collect();
-            let near = known
-                .iter()
-                .map(|k| (strsim::jaro_winkler(k, key.get_ref()), *k))
-                .filter(|(score, _)| *score > 0.8)
-                .max_by(|a, b| a.0.total_cmp(&b.0));
-            let help = match near {
-                Some((_, k)) => format!("did you mean `{k}`?"),
+            let help = match suggest(key.get_ref()) {
+                Some(k) => format!("did you mean `{k}`?"),
                 None => "`tejun lint --list-rules` lists the rules".to_owned(),
             };
             return Err(ConfigError {
@@ -186,6 +180,25 @@ fn levels(
         out.insert(r.code, level);
     }
     Ok(out)
+}
+
+/// The rule a mistyped code or name most likely meant: `TJ0012` and `tj12` mean `TJ012`.
+fn suggest(key: &str) -> Option<&'static str> {
+    let digits = key
+        .get(2..)
+        .filter(|_| key.len() > 2 && key[..2].eq_ignore_ascii_case("tj"));
+    if let Some(n) = digits.and_then(|d| d.parse::<u32>().ok())
+        && let Some(r) = rule(&format!("TJ{n:03}"))
+    {
+        return Some(r.code);
+    }
+    RULES
+        .iter()
+        .flat_map(|r| [r.code, r.name])
+        .map(|k| (strsim::jaro_winkler(k, key), k))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| k)
 }
 
 fn span_of<T>(spanned: &Spanned<T>) -> Span {
