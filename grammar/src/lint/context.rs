@@ -1,5 +1,8 @@
 //! What a rule sees: the checked runbook, its source, and its steps and code blocks in order.
 
+use std::collections::HashMap;
+
+use super::pwsh::{Scan, scan};
 use crate::Runbook;
 use crate::ast::{Action, Item, Run, Step};
 use crate::code::Code;
@@ -15,6 +18,10 @@ pub struct Context<'a> {
     pub steps: Vec<&'a Step>,
     /// Every action, in source order, with the step it belongs to (`None` in `finally`).
     pub actions: Vec<(Option<&'a Step>, &'a Action)>,
+    /// For each step (by where it starts), the range of its actions in `actions`.
+    ranges: HashMap<usize, (usize, usize)>,
+    /// Every block scanned once, by where its code starts.
+    scans: HashMap<usize, Scan>,
 }
 
 /// Where a block of PowerShell sits.
@@ -47,8 +54,15 @@ impl<'a> Context<'a> {
             src,
             steps: Vec::new(),
             actions: Vec::new(),
+            ranges: HashMap::new(),
+            scans: HashMap::new(),
         };
         cx.walk(&runbook.ast.items, None);
+        let scans = cx
+            .blocks()
+            .map(|b| (b.code.span.start, scan(b.code)))
+            .collect();
+        cx.scans = scans;
         cx
     }
 
@@ -57,7 +71,10 @@ impl<'a> Context<'a> {
             match item {
                 Item::Step(s) => {
                     self.steps.push(s);
+                    let first = self.actions.len();
                     self.walk(&s.items, Some(s));
+                    self.ranges
+                        .insert(s.span.start, (first, self.actions.len()));
                 }
                 Item::Finally(f) => self.walk(&f.items, None),
                 Item::Action(a) => self.actions.push((step, a)),
@@ -83,40 +100,49 @@ impl<'a> Context<'a> {
     pub fn blocks(&self) -> impl Iterator<Item = Block<'a>> + '_ {
         self.actions
             .iter()
-            .filter_map(|(step, action)| match action {
-                Action::Run(r) => Some(Block {
-                    kind: BlockKind::Run,
-                    code: &r.code,
-                    run: Some(r),
-                    step: *step,
-                }),
-                Action::Require(c) | Action::Ensure(c) => Some(Block {
-                    kind: BlockKind::Condition,
-                    code: &c.code,
-                    run: None,
-                    step: *step,
-                }),
-                Action::SkipIf(s) => Some(Block {
-                    kind: BlockKind::Condition,
-                    code: &s.code,
-                    run: None,
-                    step: *step,
-                }),
-                Action::Manual(_) | Action::RestartShell(_) => None,
-            })
+            .filter_map(|(step, action)| block(*step, action))
+    }
+
+    fn range_of(&self, step: &Step) -> &[(Option<&'a Step>, &'a Action)] {
+        let (first, end) = self.ranges.get(&step.span.start).copied().unwrap_or((0, 0));
+        &self.actions[first..end]
     }
 
     /// The actions of `step` (its branches included), in source order.
     pub fn actions_of(&self, step: &Step) -> impl Iterator<Item = &'a Action> + '_ {
-        let span = step.span;
-        self.actions
-            .iter()
-            .filter(move |(s, _)| s.is_some_and(|s| s.span == span))
-            .map(|(_, a)| *a)
+        self.range_of(step).iter().map(|(_, a)| *a)
+    }
+
+    /// The blocks of `step` (its branches included), in source order.
+    pub fn blocks_of(&self, step: &Step) -> impl Iterator<Item = Block<'a>> + '_ {
+        self.range_of(step).iter().filter_map(|(s, a)| block(*s, a))
+    }
+
+    /// What the PowerShell scanner found in `code`.
+    pub fn scan(&self, code: &Code) -> std::borrow::Cow<'_, Scan> {
+        match self.scans.get(&code.span.start) {
+            Some(s) => std::borrow::Cow::Borrowed(s),
+            None => std::borrow::Cow::Owned(scan(code)),
+        }
     }
 
     /// The spans of every step.
     pub fn step_spans(&self) -> Vec<Span> {
         self.steps.iter().map(|s| s.span).collect()
     }
+}
+
+fn block<'a>(step: Option<&'a Step>, action: &'a Action) -> Option<Block<'a>> {
+    let (kind, code, run) = match action {
+        Action::Run(r) => (BlockKind::Run, &r.code, Some(r)),
+        Action::Require(c) | Action::Ensure(c) => (BlockKind::Condition, &c.code, None),
+        Action::SkipIf(s) => (BlockKind::Condition, &s.code, None),
+        Action::Manual(_) | Action::RestartShell(_) => return None,
+    };
+    Some(Block {
+        kind,
+        code,
+        run,
+        step,
+    })
 }

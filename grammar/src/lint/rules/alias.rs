@@ -18,7 +18,6 @@
 //! run { Get-ChildItem C:\LyncUpdate | ForEach-Object { $_.Name } }
 //! ```
 
-use crate::lint::pwsh::scan;
 use crate::lint::{Context, Finding};
 
 /// Aliases and what they stand for, in Windows PowerShell 5.1 and PowerShell 7.
@@ -121,7 +120,7 @@ pub(crate) fn expand(name: &str) -> Option<&'static str> {
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
     for block in cx.blocks() {
-        for command in scan(block.code).commands {
+        for command in &cx.scan(block.code).commands {
             let Some(cmdlet) = expand(&command.name) else {
                 continue;
             };

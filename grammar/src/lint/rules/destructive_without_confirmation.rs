@@ -26,7 +26,7 @@
 //! ```
 
 use crate::ast::Action;
-use crate::lint::pwsh::{Command, scan};
+use crate::lint::pwsh::Command;
 use crate::lint::{Context, Finding};
 use crate::span::Span;
 
@@ -71,7 +71,8 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
                 if manual || previous_confirms {
                     continue;
                 }
-                let mut hits: Vec<(Span, String)> = scan(&run.code)
+                let mut hits: Vec<(Span, String)> = cx
+                    .scan(&run.code)
                     .commands
                     .iter()
                     .filter(|c| destructive(c))

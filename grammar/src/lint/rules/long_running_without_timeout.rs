@@ -19,7 +19,7 @@
 //! ```
 
 use crate::ast::Action;
-use crate::lint::pwsh::{Command, scan};
+use crate::lint::pwsh::Command;
 use crate::lint::{Context, Finding};
 
 /// Native tools that return at once.
@@ -51,7 +51,7 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
         if run.timeout.is_some() {
             continue;
         }
-        if let Some(command) = scan(&run.code).commands.into_iter().find(long_running) {
+        if let Some(command) = cx.scan(&run.code).commands.iter().find(|c| long_running(c)) {
             out.push(Finding::new(
                 "TJ005",
                 command.span,

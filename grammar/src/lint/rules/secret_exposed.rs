@@ -25,7 +25,6 @@
 //! ```
 
 use crate::ast::TypeKind;
-use crate::lint::pwsh::scan;
 use crate::lint::{Context, Finding};
 
 /// Commands that write their arguments where people or files see them.
@@ -56,7 +55,7 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
         return;
     }
     for block in cx.blocks() {
-        let scanned = scan(block.code);
+        let scanned = cx.scan(block.code);
         for var in &scanned.vars {
             let key = var.name.to_ascii_lowercase();
             if !secrets.contains(&key) {

@@ -25,7 +25,7 @@
 //! ```
 
 use crate::ast::Action;
-use crate::lint::pwsh::{Command, scan};
+use crate::lint::pwsh::Command;
 use crate::lint::{BlockKind, Context, Finding};
 
 /// Verbs that change the system.
@@ -76,10 +76,15 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
             continue;
         }
         let first = cx
-            .blocks()
-            .filter(|b| b.kind == BlockKind::Run && b.step.is_some_and(|s| s.span == step.span))
-            .flat_map(|b| scan(b.code).commands)
-            .find(changes_state);
+            .blocks_of(step)
+            .filter(|b| b.kind == BlockKind::Run)
+            .find_map(|b| {
+                cx.scan(b.code)
+                    .commands
+                    .iter()
+                    .find(|c| changes_state(c))
+                    .cloned()
+            });
         if let Some(command) = first {
             out.push(Finding::new(
                 "TJ003",

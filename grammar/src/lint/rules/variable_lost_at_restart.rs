@@ -25,7 +25,6 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::ast::Action;
-use crate::lint::pwsh::scan;
 use crate::lint::{Context, Finding};
 use crate::span::Span;
 
@@ -114,7 +113,7 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
                 None => continue,
             },
         };
-        for var in scan(code).vars {
+        for var in cx.scan(code).vars.iter() {
             let key = var.name.to_ascii_lowercase();
             if var.assigned {
                 current.entry(key).or_insert(var.span);
