@@ -45,7 +45,9 @@ impl Report {
     }
 }
 
-pub(crate) fn run(args: &LintArgs, color: bool) -> u8 {
+pub(crate) fn run(args: &LintArgs, _stderr_color: bool) -> u8 {
+    // Findings go to stdout, so colour follows stdout.
+    let color = crate::style::enabled(std::io::IsTerminal::is_terminal(&std::io::stdout()));
     if args.list_rules {
         print!("{}", list_rules());
         return exit::OK;
