@@ -7,6 +7,7 @@ pub mod host;
 pub mod journal;
 pub mod params;
 pub mod plan;
+pub mod syntax;
 
 pub use params::{ParamError, ParamValues};
 pub use plan::{Plan, plan};
