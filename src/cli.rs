@@ -83,7 +83,7 @@ pub(crate) struct LintArgs {
 pub(crate) enum LintFormat {
     /// For people: source snippets with the problem marked.
     Human,
-    /// A JSON document (docs/lint-json.md).
+    /// A JSON document (docs/lint-output.md).
     Json,
     /// SARIF 2.1.0, as GitHub code scanning reads it.
     Sarif,

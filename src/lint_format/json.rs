@@ -1,4 +1,4 @@
-//! `--format json`: one document with every file and finding (docs/lint-json.md).
+//! `--format json`: one document with every file and finding (docs/lint-output.md).
 
 use serde_json::json;
 use tejun_grammar::lint::Level;
