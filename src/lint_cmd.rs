@@ -36,6 +36,7 @@ pub(crate) struct Report {
 }
 
 impl Report {
+    /// How many findings are at `level`, over all files.
     pub fn count(&self, level: Level) -> usize {
         self.files
             .iter()
