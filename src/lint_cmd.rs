@@ -33,6 +33,9 @@ pub(crate) struct Report {
     pub files: Vec<FileReport>,
     /// Why the PowerShell rule did not run, when it did not.
     pub pwsh_skipped: Option<String>,
+    /// Whether tejun could not do all of its job: a file could not be read, or PowerShell failed
+    /// for TJ001 (not: `--no-pwsh`). tejun exits 2 then.
+    pub tool_failed: bool,
 }
 
 impl Report {
@@ -136,6 +139,7 @@ pub(crate) fn run(args: &LintArgs, _stderr_color: bool) -> u8 {
     let report = Report {
         files,
         pwsh_skipped,
+        tool_failed: unreadable || tool_failed,
     };
     let written = lint_format::write(args.format, &report, color);
     let (errors, warnings) = (report.count(Level::Error), report.count(Level::Warning));

@@ -142,10 +142,13 @@ fn level_name(level: Level) -> &'static str {
     }
 }
 
-/// The run's one invocation. tejun produced the report, so it succeeded; a rule that could not
-/// run is a notification, so that code scanning's tool status shows the gap.
+/// The run's one invocation: unsuccessful when a file could not be read or PowerShell failed
+/// for TJ001 (tejun exits 2 then); a rule that could not run is a notification, so that code
+/// scanning's tool status shows the gap.
 fn invocation(report: &Report) -> Invocation {
-    let mut invocation = Invocation::builder().execution_successful(true).build();
+    let mut invocation = Invocation::builder()
+        .execution_successful(!report.tool_failed)
+        .build();
     if let Some(why) = &report.pwsh_skipped {
         let tj001 = RULES.iter().position(|r| r.code == "TJ001");
         let mut rule = ReportingDescriptorReference::builder().id("TJ001").build();
