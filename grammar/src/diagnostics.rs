@@ -1,6 +1,11 @@
 //! Problems found in a runbook and how they are rendered.
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, NamedSource};
+use std::sync::Arc;
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
 use thiserror::Error;
 
 use crate::check::CheckError;
@@ -77,11 +82,10 @@ pub fn render(
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(width)
         .with_links(false);
-    let shared: std::sync::Arc<str> = std::sync::Arc::from(src);
+    let source = Source::new(file_name, src);
     let mut out = String::new();
     for problem in problems.iter().take(MAX_RENDERED) {
-        let report = miette::Report::new(problem.clone())
-            .with_source_code(NamedSource::new(file_name, shared.clone()).with_language("tejun"));
+        let report = miette::Report::new(problem.clone()).with_source_code(source.clone());
         if handler.render_report(&mut out, report.as_ref()).is_err() {
             out.push_str(&format!("{problem}\n"));
         }
@@ -99,3 +103,56 @@ pub fn render(
 /// How many problems of one file [`render`] shows. Rendering locates each problem in the source,
 /// so thousands of them in a large file would take minutes, and nobody reads past the first few.
 pub const MAX_RENDERED: usize = 200;
+
+/// A file's text as miette reads it, named, with columns counted in characters. miette counts
+/// them in bytes, so `file:line:col` after Japanese text would not be the column an editor
+/// shows (or the one `tejun lint --format json` reports).
+#[derive(Debug, Clone)]
+pub struct Source {
+    name: String,
+    text: Arc<str>,
+}
+
+impl Source {
+    /// The text of the file named `name`.
+    pub fn new(name: &str, text: &str) -> Source {
+        Source {
+            name: name.to_owned(),
+            text: Arc::from(text),
+        }
+    }
+}
+
+impl SourceCode for Source {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
+        // Without context lines the contents start at the span, and their column is the
+        // span's: recount it in characters.
+        let column = if context_lines_before == 0 {
+            let start = span.offset().min(self.text.len());
+            let before = self.text.get(..start).unwrap_or("");
+            let line_start = before.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+            before[line_start..].chars().count()
+        } else {
+            inner.column()
+        };
+        Ok(Box::new(
+            MietteSpanContents::new_named(
+                self.name.clone(),
+                inner.data(),
+                *inner.span(),
+                inner.line(),
+                column,
+                inner.line_count(),
+            )
+            .with_language("tejun"),
+        ))
+    }
+}

@@ -8,7 +8,8 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, NamedSource};
+use miette::{GraphicalReportHandler, GraphicalTheme};
+use tejun_grammar::diagnostics::Source;
 use tejun_grammar::lint::{Config, Finding, RULES, finish, lint};
 
 use common::{compile_bytes, display_name, repo_root, runbooks_in};
@@ -49,8 +50,7 @@ fn render(findings: &[Finding], name: &str, src: &str) -> String {
         .with_links(false);
     let mut out = String::new();
     for f in findings {
-        let report =
-            miette::Report::new(f.clone()).with_source_code(NamedSource::new(name, src.to_owned()));
+        let report = miette::Report::new(f.clone()).with_source_code(Source::new(name, src));
         handler.render_report(&mut out, report.as_ref()).unwrap();
         out.push('\n');
     }

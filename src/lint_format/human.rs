@@ -1,8 +1,8 @@
 //! For people: each finding as a source snippet with the problem marked, the way `tejun check`
 //! prints problems.
 
-use miette::{GraphicalReportHandler, GraphicalTheme, NamedSource};
-use tejun_grammar::diagnostics::MAX_RENDERED;
+use miette::{GraphicalReportHandler, GraphicalTheme};
+use tejun_grammar::diagnostics::{MAX_RENDERED, Source};
 
 use crate::input::WIDTH;
 use crate::lint_cmd::Report;
@@ -18,11 +18,9 @@ pub(crate) fn render(report: &Report, color: bool) -> String {
         .with_links(false);
     let mut out = String::new();
     for file in &report.files {
-        let shared: std::sync::Arc<str> = std::sync::Arc::from(file.src.as_str());
+        let source = Source::new(&file.path, &file.src);
         for finding in file.findings.iter().take(MAX_RENDERED) {
-            let report = miette::Report::new(finding.clone()).with_source_code(
-                NamedSource::new(&file.path, shared.clone()).with_language("tejun"),
-            );
+            let report = miette::Report::new(finding.clone()).with_source_code(source.clone());
             if handler.render_report(&mut out, report.as_ref()).is_err() {
                 let (line, col) = file.line_col(finding.span.start);
                 out.push_str(&format!(
