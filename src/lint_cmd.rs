@@ -103,8 +103,15 @@ pub(crate) fn run(args: &LintArgs, _stderr_color: bool) -> u8 {
         .map(|(l, path)| lint::lint(&l.src, &l.result, &config, &relative(path, &config_dir)))
         .collect();
     let mut tool_failed = false;
+    let tj001 = lint::rule("TJ001").expect("TJ001 is in the rule table");
+    let tj001_off = !paths.is_empty()
+        && paths
+            .iter()
+            .all(|p| config.configured(tj001, &relative(p, &config_dir)) == Some(Level::Off));
     let pwsh_skipped = if args.no_pwsh {
         Some("--no-pwsh was given".to_owned())
+    } else if tj001_off {
+        Some("tejun.toml turns it off".to_owned())
     } else {
         match crate::lint_pwsh::check(&loaded_files, &args.shell) {
             Ok(found) => {

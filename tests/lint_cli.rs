@@ -217,3 +217,27 @@ fn the_lync_runbook_lints_clean() {
             "linted 1 file: 0 errors, 0 warnings",
         ));
 }
+
+#[test]
+fn turning_tj001_off_in_tejun_toml_means_no_powershell_is_needed() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "aliased.runbook", ALIASED);
+    write(
+        dir.path(),
+        "tejun.toml",
+        "[lint]\nrules = { powershell-syntax = \"off\" }\n",
+    );
+    tejun(dir.path())
+        .args(["--shell", "/no/such/pwsh", "aliased.runbook"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "rule TJ001 (powershell-syntax) did not run: tejun.toml turns it off",
+        ));
+    // Without the configuration a missing PowerShell is an error, never a silent skip.
+    std::fs::remove_file(dir.path().join("tejun.toml")).unwrap();
+    tejun(dir.path())
+        .args(["--shell", "/no/such/pwsh", "aliased.runbook"])
+        .assert()
+        .code(2);
+}

@@ -332,6 +332,37 @@ async fn a_missing_shell_is_a_clear_error() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_program_that_is_not_powershell_fails_at_once_with_what_it_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = dir.path().join("not-pwsh");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\necho 'this is not PowerShell' >&2\nexit 7\n",
+    )
+    .unwrap();
+    let mut perms = std::fs::metadata(&fake).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&fake, perms).unwrap();
+    let config = HostConfig {
+        shell: fake.display().to_string(),
+        ..HostConfig::default()
+    };
+    let started = std::time::Instant::now();
+    let error = Host::start(&config).await.err().expect("not PowerShell");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "waited {:?} for a program that had exited",
+        started.elapsed()
+    );
+    let text = error.to_string();
+    assert!(
+        text.contains("exited (exit status: 7) before it connected"),
+        "{text}"
+    );
+    assert!(text.contains("this is not PowerShell"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn control_characters_quotes_and_backslashes_survive_the_protocol() {
     let mut host = host().await;
     let (outcome, out) = run(&mut host, "\"tab`there\\back\"\"quote$([char]1)end\"").await;

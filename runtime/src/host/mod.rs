@@ -181,7 +181,33 @@ impl Host {
         drain(child.stdout.take(), Stream::Stdout, tx.clone());
         drain(child.stderr.take(), Stream::Stderr, tx.clone());
 
-        let connected = tokio::time::timeout(config.startup_timeout, listener.accept()).await;
+        let connected = tokio::select! {
+            connected = tokio::time::timeout(config.startup_timeout, listener.accept()) => connected,
+            // A program that is not PowerShell, or a PowerShell that cannot start, exits at once:
+            // say so now instead of waiting out the start-up timeout.
+            status = child.wait() => {
+                let status = match status {
+                    Ok(status) => status.to_string(),
+                    Err(e) => e.to_string(),
+                };
+                let mut events = events;
+                let mut said = Vec::new();
+                let give_up = tokio::time::Instant::now() + Duration::from_millis(500);
+                while let Ok(Some(incoming)) = tokio::time::timeout_at(give_up, events.recv()).await {
+                    if let Incoming::Stray(_, text) = incoming {
+                        said.push(text);
+                    }
+                }
+                let said = said.iter().rev().take(10).rev().cloned().collect::<Vec<_>>().join("\n");
+                return Err(HostError::StartFailed {
+                    reason: format!(
+                        "`{}` exited ({status}) before it connected; is it PowerShell 7 (pwsh) or Windows PowerShell 5.1?{}",
+                        shell.display(),
+                        if said.is_empty() { String::new() } else { format!("\nit said:\n{said}") }
+                    ),
+                });
+            }
+        };
         let (reader, writer) = match connected {
             Ok(Ok(pair)) => pair,
             Ok(Err(e)) => {
