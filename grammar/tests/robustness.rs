@@ -65,6 +65,22 @@ fn outcome(bytes: &[u8]) -> Result<usize, Vec<Problem>> {
             src.len()
         );
     }
+    // The lint rules read whatever the checker accepted (and file whatever it rejected).
+    let config = tejun_grammar::lint::Config::default();
+    let findings = tejun_grammar::lint::lint(&src, &result, &config, "fuzz.runbook");
+    for finding in tejun_grammar::lint::finish(findings, &src, &result, &config, "fuzz.runbook") {
+        let span = finding.span;
+        assert!(
+            span.start <= span.end
+                && span.end <= src.len()
+                && src.is_char_boundary(span.start)
+                && src.is_char_boundary(span.end),
+            "the span {span:?} of lint finding `{}` ({}) does not fit a source of {} bytes",
+            finding.message,
+            finding.code,
+            src.len()
+        );
+    }
     if src.len() <= 64 * 1024 && problems.len() <= 100 {
         let rendered = render(problems, "fuzz.runbook", &src);
         assert!(
@@ -208,6 +224,21 @@ proptest! {
     #[test]
     fn arbitrary_text_after_the_header_never_panics(text in "\\PC{0,512}") {
         let _ = outcome(format!("runbook r {{ step s \"S\" {{ {text} }} }}").as_bytes());
+    }
+
+    #[test]
+    fn arbitrary_powershell_never_panics_the_lint_scanner(text in "[\\PC\n`'\"$@(){}\\[\\];|&=#<>]{0,256}") {
+        let _ = outcome(format!("runbook r {{\n  param P: secret\n  step s \"S\" {{\n    run {{ {text} }}\n    restart shell\n    run {{ {text} }}\n  }}\n}}\n").as_bytes());
+    }
+
+    #[test]
+    fn the_lint_scanner_reads_any_text(text in "[\\PC\n`'\"$@(){}\\[\\];|&=#<>\u{2018}\u{201c}]{0,256}") {
+        let code = tejun_grammar::code::Code::new(&text, tejun_grammar::Span::new(0, text.len()), Vec::new());
+        let scan = tejun_grammar::lint::pwsh::scan(&code);
+        for span in scan.commands.iter().map(|c| c.span).chain(scan.vars.iter().map(|v| v.span)) {
+            prop_assert!(span.start <= span.end && span.end <= text.len());
+            prop_assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
+        }
     }
 
     #[test]
