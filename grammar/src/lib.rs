@@ -9,6 +9,7 @@ pub mod check;
 pub mod code;
 pub mod cond;
 pub mod diagnostics;
+pub mod fmt;
 pub mod lint;
 pub mod parse;
 mod span;
