@@ -1,8 +1,10 @@
-//! The tejun runbook language: grammar, AST with spans, parser and semantic checks.
+//! The tejun runbook language: grammar, AST with spans, parser, semantic checks, lint rules and
+//! the formatter.
 //!
 //! Text flows one way: [`parse()`] turns source text into an [`Ast`], [`check()`] validates it into a
 //! [`Runbook`] whose branches can be resolved for any set of parameter values. [`compile`] does
-//! both. Nothing here does I/O, and no input makes it panic.
+//! both. [`lint`] adds rules on top of the checks; [`fmt`] prints an `Ast` in the canonical layout.
+//! Nothing here does I/O, and no input makes it panic.
 
 pub mod ast;
 pub mod check;
