@@ -136,6 +136,7 @@ pub fn scan(code: &Code) -> Scan {
         skip_next_word: false,
         call_next: false,
         assigning: false,
+        after_pipe: false,
     };
     s.run();
     s.out
@@ -160,6 +161,8 @@ struct Scanner<'a> {
     call_next: bool,
     /// After `=` in this statement: values go into a variable, not to the output.
     assigning: bool,
+    /// Just after a pipe: the next word is a command even if it looks like a keyword.
+    after_pipe: bool,
 }
 
 impl Scanner<'_> {
@@ -204,8 +207,10 @@ impl Scanner<'_> {
                     if self.src.get(i + 1) == Some(&c) {
                         i + 2
                     } else {
-                        // After `&` even a quoted path names the command.
+                        // After `&` even a quoted path names the command; after `|` a keyword
+                        // such as `foreach` or `where` is an alias of a cmdlet.
                         self.call_next = c == b'&';
+                        self.after_pipe = c == b'|';
                         i + 1
                     }
                 }
@@ -270,6 +275,7 @@ impl Scanner<'_> {
     }
 
     fn open(&mut self, next: usize) -> usize {
+        self.after_pipe = false;
         self.stack.push(self.current);
         self.current = None;
         self.command_position = true;
@@ -485,6 +491,7 @@ impl Scanner<'_> {
         let Some((name, end)) = self.variable_name(i) else {
             return i + 1;
         };
+        self.after_pipe = false;
         let statement = self.command_position && self.current.is_none() && !self.assigning;
         let assigned = std::mem::take(&mut self.assign_next_var) || self.assignment_follows(end);
         let text = self.text[i..end].to_owned();
@@ -548,13 +555,14 @@ impl Scanner<'_> {
         }
         let first = text.chars().next().unwrap_or(' ');
         let called = std::mem::take(&mut self.call_next);
+        let piped = std::mem::take(&mut self.after_pipe);
         let is_name = called
             || first.is_alphabetic()
             || matches!(first, '.' | '\\' | '/' | '%' | '?' | '_' | '<')
             || (first == '&' && text.len() > 1);
         if self.command_position && self.current.is_none() && is_name && text != "." {
             let lower = text.to_ascii_lowercase();
-            if KEYWORDS.contains(&lower.as_str()) {
+            if KEYWORDS.contains(&lower.as_str()) && !piped {
                 match lower.as_str() {
                     "function" | "filter" | "workflow" => self.skip_next_word = true,
                     "foreach" | "param" => self.assign_next_var = true,
@@ -624,6 +632,10 @@ mod tests {
             ["Stop-Service", "Start-Service"]
         );
         assert_eq!(names("function Get-Thing { ls }"), ["ls"]);
+        assert_eq!(
+            names("Get-Service | foreach { $_ }\nforeach ($s in $x) { $s }"),
+            ["Get-Service", "foreach"]
+        );
         assert_eq!(
             names("Write-Output (Get-Date)"),
             ["Write-Output", "Get-Date"]

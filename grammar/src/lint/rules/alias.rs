@@ -43,6 +43,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("epal", "Export-Alias"),
     ("erase", "Remove-Item"),
     ("fl", "Format-List"),
+    ("foreach", "ForEach-Object"),
     ("ft", "Format-Table"),
     ("fw", "Format-Wide"),
     ("gal", "Get-Alias"),
