@@ -183,7 +183,13 @@ fn suggest(
         );
     }
     if ITEM_KEYWORDS.contains(&word.as_str()) && !expected.contains(&format!("`{word}`")) {
-        return Some(misplaced_keyword(&word));
+        let line_start = src[..pos].rfind('\n').map_or(0, |i| i + 1);
+        let head: String = src[line_start..pos]
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .collect();
+        return Some(misplaced_keyword(&word, &head));
     }
     if !word.is_empty() {
         let keywords: Vec<&str> = ITEM_KEYWORDS
@@ -227,8 +233,24 @@ fn comment_swallowing_brace(src: &str) -> Option<usize> {
         .map(|i| i + 1)
 }
 
-/// What to say about a keyword that is valid somewhere, but not here.
-fn misplaced_keyword(word: &str) -> String {
+/// What to say about a keyword that is valid somewhere, but not here. `head` is the first word
+/// of the line it is on, such as the action it follows.
+fn misplaced_keyword(word: &str, head: &str) -> String {
+    let owner = match word {
+        "timeout" | "retries" | "accept" => Some(("run", &["run"][..])),
+        "within" => Some(("ensure", &["ensure"][..])),
+        "message" => Some(("require` and `ensure", &["require", "ensure"][..])),
+        _ => None,
+    };
+    if let Some((owners, heads)) = owner
+        && matches!(head, "run" | "manual" | "require" | "ensure" | "skip")
+        && !heads.contains(&head)
+    {
+        return format!(
+            "`{word}` is an option of `{owners}`, not of `{}`: remove it, or move it to the action it belongs to",
+            if head == "skip" { "skip if" } else { head }
+        );
+    }
     match word {
         "title" | "source" | "description" | "param" | "window" | "finally" => format!(
             "`{word}` belongs at the top level of the runbook, outside every step; if a step should end before it, add the step's `}}`"
