@@ -52,8 +52,9 @@ pub(crate) enum Command {
 
 #[derive(Debug, Args)]
 pub(crate) struct LintArgs {
-    /// Runbook files or folders (searched for `*.runbook`, respecting `.gitignore`).
-    #[arg(value_name = "PATH", required_unless_present_any = ["explain", "list_rules"])]
+    /// Runbook files or folders (searched for `*.runbook`, respecting `.gitignore`); the current
+    /// folder when none is given.
+    #[arg(value_name = "PATH", default_value = ".")]
     pub paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = LintFormat::Human)]
@@ -95,8 +96,9 @@ pub(crate) enum LintFormat {
 
 #[derive(Debug, Args)]
 pub(crate) struct FmtArgs {
-    /// Runbook files or folders (searched for `*.runbook`, respecting `.gitignore`).
-    #[arg(value_name = "PATH", required = true)]
+    /// Runbook files or folders (searched for `*.runbook`, respecting `.gitignore`); the current
+    /// folder when none is given.
+    #[arg(value_name = "PATH", default_value = ".")]
     pub paths: Vec<PathBuf>,
     /// Change nothing: print a diff of what would change and exit 1 if anything would.
     #[arg(long)]

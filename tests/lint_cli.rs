@@ -241,3 +241,20 @@ fn turning_tj001_off_in_tejun_toml_means_no_powershell_is_needed() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn without_a_path_lint_and_fmt_take_the_current_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "ops/aliased.runbook", ALIASED);
+    tejun(dir.path())
+        .arg("--no-pwsh")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("ops/aliased.runbook:3:11"));
+    let mut fmt = Command::cargo_bin("tejun").unwrap();
+    fmt.current_dir(dir.path())
+        .args(["--color=never", "fmt", "--check"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("1 already formatted"));
+}
