@@ -5,8 +5,23 @@ use crate::exit;
 use crate::input::{count, load, plural};
 
 pub(crate) fn run(args: &CheckArgs, color: bool) -> u8 {
-    let (mut errors, mut warnings, mut unreadable) = (0, 0, 0);
+    // Folders are searched; a file that cannot be read is reported below with the others.
+    let mut files = Vec::new();
     for path in &args.files {
+        if path.is_dir() {
+            match crate::files::runbook_files(std::slice::from_ref(path)) {
+                Ok(found) => files.extend(found),
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    return exit::USAGE;
+                }
+            }
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let (mut errors, mut warnings, mut unreadable) = (0, 0, 0);
+    for path in &files {
         let loaded = match load(path) {
             Ok(loaded) => loaded,
             Err(message) => {
@@ -24,9 +39,9 @@ pub(crate) fn run(args: &CheckArgs, color: bool) -> u8 {
         warnings += w;
         eprint!("{}", loaded.render(problems, color));
     }
-    let files = plural(args.files.len(), "file");
     eprintln!(
-        "checked {files}: {}, {}",
+        "checked {}: {}, {}",
+        plural(files.len(), "file"),
         plural(errors, "error"),
         plural(warnings, "warning")
     );

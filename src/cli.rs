@@ -189,7 +189,7 @@ pub(crate) enum OutputMode {
 
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
-    /// Runbook files to check.
+    /// Runbook files to check, or folders (searched for `*.runbook`, respecting `.gitignore`).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Treat warnings as errors (exit 1 when there are any).

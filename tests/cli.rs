@@ -48,6 +48,26 @@ fn check_reports_problems_with_file_line_and_column_and_exits_1() {
 }
 
 #[test]
+fn check_searches_folders_for_runbooks() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("ops/iis")).unwrap();
+    let ok = "runbook ok {\n  step s \"S\" {\n    manual \"Do it.\"\n  }\n}\n";
+    std::fs::write(dir.path().join("ops/a.runbook"), ok).unwrap();
+    std::fs::write(dir.path().join("ops/iis/b.runbook"), "runbook b {\n").unwrap();
+    std::fs::write(dir.path().join("ops/notes.txt"), "not a runbook").unwrap();
+    tejun()
+        .arg("check")
+        .arg(dir.path().join("ops"))
+        .arg(LYNC)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("b.runbook:2:1"))
+        .stderr(predicate::str::contains(
+            "checked 3 files: 1 error, 0 warnings",
+        ));
+}
+
+#[test]
 fn check_of_a_missing_file_is_a_usage_error() {
     tejun()
         .args(["check", "no/such/file.runbook"])
