@@ -18,12 +18,47 @@ pub(crate) struct FileReport {
     pub src: String,
     /// Findings after configuration and allows, by position.
     pub findings: Vec<Finding>,
+    /// Where each line starts, so that positions take a binary search, not a scan of the file
+    /// per finding (thousands of findings in a large file would take minutes).
+    line_starts: Vec<usize>,
 }
 
 impl FileReport {
-    /// 1-based line and column of a byte offset.
+    /// A file's report; `path` as it is shown.
+    pub fn new(path: String, src: String, findings: Vec<Finding>) -> FileReport {
+        let line_starts = std::iter::once(0)
+            .chain(src.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        FileReport {
+            path,
+            src,
+            findings,
+            line_starts,
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        tejun_grammar::Span::at(offset).line_col(&self.src)
+        let (line, before) = self.line_and_prefix(offset);
+        (line, before.chars().count() + 1)
+    }
+
+    /// 1-based line and column in UTF-16 code units, as SARIF counts them.
+    pub fn line_col_utf16(&self, offset: usize) -> (usize, usize) {
+        let (line, before) = self.line_and_prefix(offset);
+        (line, before.encode_utf16().count() + 1)
+    }
+
+    /// The line holding `offset` (past the end: the end; inside a character: its start) and
+    /// the text of that line before it.
+    fn line_and_prefix(&self, offset: usize) -> (usize, &str) {
+        let mut offset = offset.min(self.src.len());
+        while !self.src.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let start = self.line_starts[line.saturating_sub(1)];
+        (line.max(1), &self.src[start..offset])
     }
 }
 
@@ -131,16 +166,15 @@ pub(crate) fn run(args: &LintArgs, _stderr_color: bool) -> u8 {
         .into_iter()
         .zip(raw)
         .zip(&paths)
-        .map(|((loaded, findings), path)| FileReport {
-            findings: lint::finish(
+        .map(|((loaded, findings), path)| {
+            let findings = lint::finish(
                 findings,
                 &loaded.src,
                 &loaded.result,
                 &config,
                 &relative(path, &config_dir),
-            ),
-            path: display_path(path),
-            src: loaded.src,
+            );
+            FileReport::new(display_path(path), loaded.src, findings)
         })
         .collect();
     let report = Report {
@@ -241,4 +275,24 @@ fn relative(path: &Path, base: &Path) -> String {
 fn display_path(path: &Path) -> String {
     let shown = path.display().to_string().replace('\\', "/");
     shown.strip_prefix("./").map(str::to_owned).unwrap_or(shown)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_characters_or_utf16_units() {
+        // `𠮷` is one character but two UTF-16 units; `野` is one of each.
+        let src = "a\n'𠮷野' x\n".to_owned();
+        let x = src.find('x').unwrap();
+        let file = FileReport::new("f".into(), src, Vec::new());
+        assert_eq!(file.line_col(x), (2, 6));
+        assert_eq!(file.line_col_utf16(x), (2, 7));
+        assert_eq!(file.line_col(0), (1, 1));
+        // An offset inside a character counts from the character's start.
+        assert_eq!(file.line_col_utf16(4), (2, 2));
+        // The end of the text, after its last line break, is the start of an empty line.
+        assert_eq!(file.line_col(999), (3, 1));
+    }
 }

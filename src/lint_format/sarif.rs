@@ -195,8 +195,8 @@ fn result(
     base: Option<&str>,
     fingerprint: String,
 ) -> SarifResult {
-    let (start_line, start_column) = utf16_position(&file.src, finding.span.start);
-    let (end_line, end_column) = utf16_position(&file.src, finding.span.end);
+    let (start_line, start_column) = file.line_col_utf16(finding.span.start);
+    let (end_line, end_column) = file.line_col_utf16(finding.span.end);
     let mut artifact = ArtifactLocation::builder().uri(uri).build();
     artifact.uri_base_id = base.map(str::to_owned);
     let region = Region::builder()
@@ -252,24 +252,6 @@ fn text(text: String) -> Message {
 /// A line or column as SARIF's integer; no file has more than `i64::MAX` of either.
 fn count(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-/// The 1-based line and column of a byte offset, the column in UTF-16 code units.
-fn utf16_position(src: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(src.len());
-    while !src.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = src.get(..offset).unwrap_or("");
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let column = before
-        .get(line_start..)
-        .unwrap_or("")
-        .encode_utf16()
-        .count()
-        + 1;
-    (line, column)
 }
 
 /// The text of the line holding `offset`, without its indentation and line ending, so that
@@ -341,19 +323,6 @@ fn percent_encode(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn columns_count_utf16_code_units() {
-        // `𠮷` is one character but two UTF-16 units; `野` is one of each.
-        let src = "a\n'𠮷野' x";
-        let x = src.find('x').unwrap();
-        assert_eq!(utf16_position(src, x), (2, 7));
-        assert_eq!(utf16_position(src, 0), (1, 1));
-        // An offset inside a character counts from the character's start.
-        assert_eq!(utf16_position(src, 4), (2, 2));
-        // An offset past the end is the end.
-        assert_eq!(utf16_position(src, 999), (2, 8));
-    }
 
     #[test]
     fn fingerprints_ignore_line_numbers_and_indentation() {
