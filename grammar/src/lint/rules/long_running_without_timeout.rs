@@ -25,7 +25,7 @@ use crate::lint::{Context, Finding};
 /// Native tools that return at once.
 const QUICK: &[&str] = &[
     "cmd", "hostname", "icacls", "ipconfig", "net", "net1", "netsh", "netstat", "ping", "reg",
-    "robocopy", "sc", "schtasks", "takeown", "tasklist", "w32tm", "where", "whoami",
+    "sc", "schtasks", "takeown", "tasklist", "w32tm", "where", "whoami",
 ];
 
 fn long_running(command: &Command) -> bool {
