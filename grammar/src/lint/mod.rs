@@ -38,8 +38,14 @@ pub fn lint(
     let mut findings = Vec::new();
     match result {
         Ok(runbook) => {
-            findings.extend(runbook.warnings.iter().map(from_problem));
             let cx = Context::new(runbook, src);
+            for problem in &runbook.warnings {
+                let mut finding = from_problem(problem);
+                if finding.code == "TJ008" {
+                    name_unreachable_steps(&cx, &mut finding);
+                }
+                findings.push(finding);
+            }
             for rule in RULES {
                 if let Some(check) = rule.check
                     && config.configured(rule, path) != Some(Level::Off)
@@ -51,6 +57,63 @@ pub fn lint(
         Err(problems) => findings.extend(problems.iter().map(from_problem)),
     }
     findings
+}
+
+/// Names the steps inside an unreachable branch: they are what never runs. The checker marks
+/// the branch's condition (or the arm); the branch is the smallest arm around it.
+fn name_unreachable_steps(cx: &Context, finding: &mut Finding) {
+    let mut arms = Vec::new();
+    arm_spans(&cx.runbook.ast.items, &mut arms);
+    let Some(arm) = arms
+        .into_iter()
+        .filter(|a| a.start <= finding.span.start && finding.span.end <= a.end)
+        .min_by_key(|a| a.len())
+    else {
+        return;
+    };
+    let inside: Vec<String> = cx
+        .steps
+        .iter()
+        .filter(|s| arm.start <= s.span.start && s.span.end <= arm.end)
+        .map(|s| format!("`{}`", s.id.value))
+        .collect();
+    match inside.len() {
+        0 => {}
+        1 => finding
+            .message
+            .push_str(&format!(": step {} never runs", inside[0])),
+        _ => finding
+            .message
+            .push_str(&format!(": steps {} never run", inside.join(", "))),
+    }
+}
+
+/// The spans of every `when` arm (and `else`) and `match` arm, at any depth.
+fn arm_spans(items: &[crate::ast::Item], out: &mut Vec<crate::span::Span>) {
+    use crate::ast::Item;
+    for item in items {
+        match item {
+            Item::Step(s) => arm_spans(&s.items, out),
+            Item::Finally(f) => arm_spans(&f.items, out),
+            Item::When(w) => {
+                for arm in &w.arms {
+                    out.push(arm.span);
+                    arm_spans(&arm.body.items, out);
+                }
+                if let Some(body) = &w.otherwise {
+                    out.push(body.span);
+                    arm_spans(&body.items, out);
+                }
+            }
+            Item::Match(m) => {
+                for arm in &m.arms {
+                    out.push(arm.span);
+                    arm_spans(&arm.body.items, out);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Applies levels and inline allows to the findings of one file, from [`lint`] and from the
