@@ -97,7 +97,7 @@ pub fn layout(raw: &str) -> String {
 }
 
 /// The length in bytes of the leading whitespace that every non-blank line shares.
-fn common_indent(lines: &[&str]) -> usize {
+pub(crate) fn common_indent(lines: &[&str]) -> usize {
     let mut prefix: Option<&str> = None;
     for line in lines.iter().filter(|l| !l.trim().is_empty()) {
         let ws = &line[..line.len() - line.trim_start_matches([' ', '\t']).len()];

@@ -74,6 +74,15 @@ pub fn render(
     width: usize,
     color: bool,
 ) -> String {
+    render_all(problems, file_name, src, width, color)
+}
+
+/// Renders any diagnostics of one file (check problems, lint findings) as [`render`] does, at
+/// most [`MAX_RENDERED`] of them.
+pub fn render_all<D>(items: &[D], file_name: &str, src: &str, width: usize, color: bool) -> String
+where
+    D: Diagnostic + Clone + Send + Sync + 'static,
+{
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -84,17 +93,21 @@ pub fn render(
         .with_links(false);
     let source = Source::new(file_name, src);
     let mut out = String::new();
-    for problem in problems.iter().take(MAX_RENDERED) {
-        let report = miette::Report::new(problem.clone()).with_source_code(source.clone());
+    for item in items.iter().take(MAX_RENDERED) {
+        let report = miette::Report::new(item.clone()).with_source_code(source.clone());
         if handler.render_report(&mut out, report.as_ref()).is_err() {
-            out.push_str(&format!("{problem}\n"));
+            let at = Diagnostic::labels(item)
+                .and_then(|mut labels| labels.next())
+                .map_or(0, |l| l.offset());
+            let (line, col) = crate::Span::at(at).line_col(src);
+            out.push_str(&format!("{file_name}:{line}:{col}: {item}\n"));
         }
         out.push('\n');
     }
-    if problems.len() > MAX_RENDERED {
+    if items.len() > MAX_RENDERED {
         out.push_str(&format!(
             "{file_name}: {} more problems not shown; fix the ones above first\n\n",
-            problems.len() - MAX_RENDERED
+            items.len() - MAX_RENDERED
         ));
     }
     out

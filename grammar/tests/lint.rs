@@ -8,8 +8,6 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use miette::{GraphicalReportHandler, GraphicalTheme};
-use tejun_grammar::diagnostics::Source;
 use tejun_grammar::lint::{Config, Finding, RULES, finish, lint};
 
 use common::{compile_bytes, display_name, repo_root, runbooks_in};
@@ -45,16 +43,7 @@ fn expected(src: &str, code: &str) -> BTreeSet<usize> {
 }
 
 fn render(findings: &[Finding], name: &str, src: &str) -> String {
-    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
-        .with_width(100)
-        .with_links(false);
-    let mut out = String::new();
-    for f in findings {
-        let report = miette::Report::new(f.clone()).with_source_code(Source::new(name, src));
-        handler.render_report(&mut out, report.as_ref()).unwrap();
-        out.push('\n');
-    }
-    out
+    tejun_grammar::diagnostics::render_all(findings, name, src, 100, false)
 }
 
 #[test]

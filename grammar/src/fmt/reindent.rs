@@ -1,6 +1,8 @@
 //! Moving a block of lines (PowerShell code, a `"""` string) to a new indentation without
 //! changing what [`layout`](crate::code::layout) makes of it.
 
+use crate::code::common_indent;
+
 /// One level of indentation.
 pub(super) const INDENT: &str = "  ";
 
@@ -85,25 +87,4 @@ fn split_lines(text: &str) -> Vec<&str> {
 /// `text` with every line break as `\n`.
 pub(super) fn normalize_breaks(text: &str) -> String {
     split_lines(text).join("\n")
-}
-
-/// The length in bytes of the leading spaces and tabs that every line with text shares, as
-/// [`layout`](crate::code::layout) computes it.
-fn common_indent(lines: &[&str]) -> usize {
-    let mut shared: Option<&str> = None;
-    for line in lines.iter().filter(|l| !l.trim().is_empty()) {
-        let indent = &line[..line.len() - line.trim_start_matches([' ', '\t']).len()];
-        shared = Some(match shared {
-            None => indent,
-            Some(s) => {
-                let n = s
-                    .bytes()
-                    .zip(indent.bytes())
-                    .take_while(|(a, b)| a == b)
-                    .count();
-                &s[..n]
-            }
-        });
-    }
-    shared.map_or(0, str::len)
 }
