@@ -36,34 +36,21 @@ fn host_roundtrip(c: &mut Criterion) {
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(20));
-    group.bench_function("process per command", |b| {
-        b.iter(|| {
-            std::process::Command::new(&pwsh)
-                .args([
-                    "-NoLogo",
-                    "-NoProfile",
-                    "-NonInteractive",
-                    "-Command",
-                    "$null",
-                ])
-                .output()
-                .unwrap()
-        })
-    });
-    group.bench_function("bare pwsh start", |b| {
-        b.iter(|| {
-            std::process::Command::new(&pwsh)
-                .args([
-                    "-NoLogo",
-                    "-NoProfile",
-                    "-NonInteractive",
-                    "-Command",
-                    "exit",
-                ])
-                .output()
-                .unwrap()
-        })
-    });
+    // What most runbook tools do: a fresh pwsh for each command.
+    let pwsh_command = |script: &str| {
+        std::process::Command::new(&pwsh)
+            .args([
+                "-NoLogo",
+                "-NoProfile",
+                "-NonInteractive",
+                "-Command",
+                script,
+            ])
+            .output()
+            .unwrap()
+    };
+    group.bench_function("process per command", |b| b.iter(|| pwsh_command("$null")));
+    group.bench_function("bare pwsh start", |b| b.iter(|| pwsh_command("exit")));
     group.bench_function("host start-up", |b| {
         b.iter(|| {
             rt.block_on(async {

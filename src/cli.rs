@@ -1,4 +1,3 @@
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -230,12 +229,4 @@ pub(crate) enum ColorChoice {
     Always,
     /// Never colour.
     Never,
-}
-
-impl ColorChoice {
-    /// Whether diagnostics on stderr are coloured.
-    pub fn enabled(self) -> bool {
-        crate::style::init(self);
-        crate::style::enabled(std::io::stderr().is_terminal())
-    }
 }

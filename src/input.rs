@@ -32,6 +32,15 @@ pub(crate) fn load(path: &Path) -> Result<Loaded, String> {
     Ok(Loaded { name, src, result })
 }
 
+/// Reads and compiles the one file a command works on, or the exit code after saying why it
+/// cannot be read.
+pub(crate) fn load_or_exit(path: &Path) -> Result<Loaded, u8> {
+    load(path).map_err(|message| {
+        eprintln!("error: {message}");
+        crate::exit::USAGE
+    })
+}
+
 impl Loaded {
     /// Renders problems of this file.
     pub fn render(&self, problems: &[Problem], color: bool) -> String {

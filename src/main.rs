@@ -52,7 +52,9 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let color = cli.color.enabled();
+    style::init(cli.color);
+    // Diagnostics go to stderr; commands that print findings or runs to stdout ask for themselves.
+    let color = style::enabled(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let code = match cli.command {
         cli::Command::Check(args) => check_cmd::run(&args, color),
         cli::Command::Plan(args) => plan_cmd::run(&args, color),

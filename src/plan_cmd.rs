@@ -4,16 +4,13 @@ use tejun_runtime::plan;
 
 use crate::cli::{Format, PlanArgs};
 use crate::exit;
-use crate::input::{checked, load, resolve_params};
+use crate::input::{checked, load_or_exit, resolve_params};
 use crate::plan_text;
 
 pub(crate) fn run(args: &PlanArgs, color: bool) -> u8 {
-    let loaded = match load(&args.file) {
+    let loaded = match load_or_exit(&args.file) {
         Ok(loaded) => loaded,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return exit::USAGE;
-        }
+        Err(code) => return code,
     };
     let runbook = match checked(&loaded, color, "plan") {
         Ok(runbook) => runbook,

@@ -10,16 +10,13 @@ use tejun_runtime::plan::{Plan, PlanStep};
 
 use crate::cli::{OutputMode, RunArgs};
 use crate::exit;
-use crate::input::{checked, load, resolve_params};
+use crate::input::{checked, load_or_exit, resolve_params};
 use crate::style::{Paint, Tone};
 
 pub(crate) fn run(args: &RunArgs, color: bool) -> u8 {
-    let loaded = match load(&args.file) {
+    let loaded = match load_or_exit(&args.file) {
         Ok(loaded) => loaded,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return exit::USAGE;
-        }
+        Err(code) => return code,
     };
     let runbook = match checked(&loaded, color, "run") {
         Ok(runbook) => runbook,

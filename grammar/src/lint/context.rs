@@ -1,5 +1,6 @@
 //! What a rule sees: the checked runbook, its source, and its steps and code blocks in order.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use super::pwsh::{Scan, scan};
@@ -18,10 +19,13 @@ pub struct Context<'a> {
     pub steps: Vec<&'a Step>,
     /// Every action, in source order, with the step it belongs to (`None` in `finally`).
     pub actions: Vec<(Option<&'a Step>, &'a Action)>,
+    /// The span of every `when` arm (`else` included) and `match` arm, at any depth.
+    pub arms: Vec<Span>,
     /// For each step (by where it starts), the range of its actions in `actions`.
     ranges: HashMap<usize, (usize, usize)>,
-    /// Every block scanned once, by where its code starts.
-    scans: HashMap<usize, Scan>,
+    /// Every block scanned once, by where its code starts; on first use, so that a context
+    /// made only to list blocks or steps does not scan them.
+    scans: OnceCell<HashMap<usize, Scan>>,
 }
 
 /// Where a block of PowerShell sits.
@@ -54,15 +58,11 @@ impl<'a> Context<'a> {
             src,
             steps: Vec::new(),
             actions: Vec::new(),
+            arms: Vec::new(),
             ranges: HashMap::new(),
-            scans: HashMap::new(),
+            scans: OnceCell::new(),
         };
         cx.walk(&runbook.ast.items, None);
-        let scans = cx
-            .blocks()
-            .map(|b| (b.code.span.start, scan(b.code)))
-            .collect();
-        cx.scans = scans;
         cx
     }
 
@@ -80,14 +80,17 @@ impl<'a> Context<'a> {
                 Item::Action(a) => self.actions.push((step, a)),
                 Item::When(w) => {
                     for arm in &w.arms {
+                        self.arms.push(arm.span);
                         self.walk(&arm.body.items, step);
                     }
                     if let Some(body) = &w.otherwise {
+                        self.arms.push(body.span);
                         self.walk(&body.items, step);
                     }
                 }
                 Item::Match(m) => {
                     for arm in &m.arms {
+                        self.arms.push(arm.span);
                         self.walk(&arm.body.items, step);
                     }
                 }
@@ -120,7 +123,12 @@ impl<'a> Context<'a> {
 
     /// What the PowerShell scanner found in `code`.
     pub fn scan(&self, code: &Code) -> std::borrow::Cow<'_, Scan> {
-        match self.scans.get(&code.span.start) {
+        let scans = self.scans.get_or_init(|| {
+            self.blocks()
+                .map(|b| (b.code.span.start, scan(b.code)))
+                .collect()
+        });
+        match scans.get(&code.span.start) {
             Some(s) => std::borrow::Cow::Borrowed(s),
             None => std::borrow::Cow::Owned(scan(code)),
         }

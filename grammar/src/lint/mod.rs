@@ -62,10 +62,9 @@ pub fn lint(
 /// Names the steps inside an unreachable branch: they are what never runs. The checker marks
 /// the branch's condition (or the arm); the branch is the smallest arm around it.
 fn name_unreachable_steps(cx: &Context, finding: &mut Finding) {
-    let mut arms = Vec::new();
-    arm_spans(&cx.runbook.ast.items, &mut arms);
-    let Some(arm) = arms
-        .into_iter()
+    let Some(arm) = cx
+        .arms
+        .iter()
         .filter(|a| a.start <= finding.span.start && finding.span.end <= a.end)
         .min_by_key(|a| a.len())
     else {
@@ -85,34 +84,6 @@ fn name_unreachable_steps(cx: &Context, finding: &mut Finding) {
         _ => finding
             .message
             .push_str(&format!(": steps {} never run", inside.join(", "))),
-    }
-}
-
-/// The spans of every `when` arm (and `else`) and `match` arm, at any depth.
-fn arm_spans(items: &[crate::ast::Item], out: &mut Vec<crate::span::Span>) {
-    use crate::ast::Item;
-    for item in items {
-        match item {
-            Item::Step(s) => arm_spans(&s.items, out),
-            Item::Finally(f) => arm_spans(&f.items, out),
-            Item::When(w) => {
-                for arm in &w.arms {
-                    out.push(arm.span);
-                    arm_spans(&arm.body.items, out);
-                }
-                if let Some(body) = &w.otherwise {
-                    out.push(body.span);
-                    arm_spans(&body.items, out);
-                }
-            }
-            Item::Match(m) => {
-                for arm in &m.arms {
-                    out.push(arm.span);
-                    arm_spans(&arm.body.items, out);
-                }
-            }
-            _ => {}
-        }
     }
 }
 
