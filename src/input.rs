@@ -1,9 +1,13 @@
 //! Reading runbook files: bytes to checked runbooks, with the problems rendered for people.
 
+use std::collections::HashMap;
+use std::io::IsTerminal;
 use std::path::Path;
 
+use tejun_grammar::ast::{Param, TypeKind};
 use tejun_grammar::diagnostics::render;
 use tejun_grammar::{Problem, Runbook, Severity};
+use tejun_runtime::params::secret_from_env;
 
 /// Width of rendered diagnostics.
 pub(crate) const WIDTH: usize = 100;
@@ -89,17 +93,72 @@ pub(crate) fn checked<'a>(loaded: &'a Loaded, color: bool, verb: &str) -> Result
     }
 }
 
-/// `NAME=VALUE` pairs checked against the runbook (secrets may come from `TEJUN_SECRET_<NAME>`),
-/// or the exit code after printing every problem.
+/// `NAME=VALUE` pairs checked against the runbook, or the exit code after printing every problem.
+///
+/// A secret not given with `--param` comes from `TEJUN_SECRET_<NAME>` (the name in any case). With
+/// `ask`, a required secret that is still missing is asked for on the terminal, without echo, when
+/// there is one.
 pub(crate) fn resolve_params(
     runbook: &Runbook,
     given: &[String],
+    ask: bool,
 ) -> Result<tejun_runtime::ParamValues, u8> {
-    let secret_env = |name: &str| std::env::var(format!("TEJUN_SECRET_{name}")).ok();
-    tejun_runtime::ParamValues::resolve(runbook, given, secret_env).map_err(|errors| {
+    use tejun_runtime::ParamError;
+    let mut typed: HashMap<String, String> = HashMap::new();
+    loop {
+        let lookup = |param: &Param| match typed.get(&param.name.value) {
+            Some(value) => Ok(Some(value.clone())),
+            None => secret_from_env(&param.name.value, std::env::vars_os()),
+        };
+        let errors = match tejun_runtime::ParamValues::resolve(runbook, given, lookup) {
+            Ok(values) => return Ok(values),
+            Err(errors) => errors,
+        };
+        let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+        let missing_secrets: Vec<&Param> = errors
+            .iter()
+            .filter_map(|e| match e {
+                ParamError::Missing { name, .. } => runbook
+                    .params()
+                    .find(|p| &p.name.value == name && p.ty.kind == TypeKind::Secret),
+                _ => None,
+            })
+            .filter(|p| !typed.contains_key(&p.name.value))
+            .collect();
+        if ask && terminal && !missing_secrets.is_empty() {
+            let mut asked = false;
+            for param in missing_secrets {
+                match ask_secret(param) {
+                    Ok(Some(value)) => {
+                        typed.insert(param.name.value.clone(), value);
+                        asked = true;
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        eprintln!("error: cannot read the secret `{}`: {e}", param.name.value);
+                        return Err(crate::exit::USAGE);
+                    }
+                }
+            }
+            if asked {
+                continue;
+            }
+        }
         for error in errors {
             eprintln!("{:?}", miette::Report::new(error));
         }
-        crate::exit::USAGE
-    })
+        return Err(crate::exit::USAGE);
+    }
+}
+
+/// Asks for a secret on the terminal without echoing it. `None` when nothing was typed.
+fn ask_secret(param: &Param) -> std::io::Result<Option<String>> {
+    let term = console::Term::stderr();
+    let doc = param
+        .doc
+        .as_ref()
+        .map_or(String::new(), |d| format!(" ({})", d.value));
+    term.write_str(&format!("secret `{}`{doc}: ", param.name.value))?;
+    let value = term.read_secure_line()?;
+    Ok((!value.is_empty()).then_some(value))
 }

@@ -16,7 +16,7 @@ pub(crate) fn run(args: &PlanArgs, color: bool) -> u8 {
         Ok(runbook) => runbook,
         Err(code) => return code,
     };
-    let values = match resolve_params(runbook, &args.params) {
+    let values = match resolve_params(runbook, &args.params, false) {
         Ok(values) => values,
         Err(code) => return code,
     };

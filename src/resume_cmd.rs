@@ -78,7 +78,7 @@ fn prepare(args: &ResumeArgs, color: bool) -> Result<u8, String> {
             })
         })
         .collect();
-    let values = match resolve_params(runbook, &given) {
+    let values = match resolve_params(runbook, &given, true) {
         Ok(values) => values,
         Err(code) => return Ok(code),
     };
@@ -129,7 +129,7 @@ fn prepare(args: &ResumeArgs, color: bool) -> Result<u8, String> {
         .checked_sub(1)
         .filter(|i| finished.get(plan.steps[*i].id.as_str()) == Some(&"done"));
 
-    let secrets = values.secrets(runbook);
+    let redactor = tejun_runtime::Redactor::new(&values.secrets(runbook));
     let (interrupt_tx, interrupt_rx) = tokio::sync::watch::channel(false);
     let config = RunConfig {
         host: HostConfig {
@@ -147,7 +147,7 @@ fn prepare(args: &ResumeArgs, color: bool) -> Result<u8, String> {
         root: args.state_dir.clone(),
         source: loaded.src.clone(),
         variables: Plan::variables(&values, runbook),
-        secrets,
+        redactor,
         runbook_path: path,
         interrupt: Some(interrupt_rx),
     };
@@ -161,7 +161,11 @@ fn prepare(args: &ResumeArgs, color: bool) -> Result<u8, String> {
     };
     let by = args.by.clone().unwrap_or_else(operator_name);
     let mut console = CliConsole::new(args.output == OutputMode::Json, args.yes, by, &plan);
-    Ok(finish(&plan, &mut console, interrupt_tx, |console| {
-        resume(&plan, &config, console, point)
-    }))
+    Ok(finish(
+        &plan,
+        &config.redactor,
+        &mut console,
+        interrupt_tx,
+        |console| resume(&plan, &config, console, point),
+    ))
 }

@@ -22,12 +22,12 @@ pub(crate) fn run(args: &RunArgs, color: bool) -> u8 {
         Ok(runbook) => runbook,
         Err(code) => return code,
     };
-    let values = match resolve_params(runbook, &args.params) {
+    let values = match resolve_params(runbook, &args.params, true) {
         Ok(values) => values,
         Err(code) => return code,
     };
     let plan = plan(runbook, &loaded.src, &values);
-    let secrets = values.secrets(runbook);
+    let redactor = tejun_runtime::Redactor::new(&values.secrets(runbook));
     let (interrupt_tx, interrupt_rx) = tokio::sync::watch::channel(false);
     let config = RunConfig {
         host: HostConfig {
@@ -38,7 +38,7 @@ pub(crate) fn run(args: &RunArgs, color: bool) -> u8 {
         root: args.state_dir.clone(),
         source: loaded.src.clone(),
         variables: Plan::variables(&values, runbook),
-        secrets,
+        redactor,
         runbook_path: args.file.clone(),
         interrupt: Some(interrupt_rx),
     };
@@ -47,14 +47,19 @@ pub(crate) fn run(args: &RunArgs, color: bool) -> u8 {
     }
     let by = args.by.clone().unwrap_or_else(operator_name);
     let mut console = CliConsole::new(args.output == OutputMode::Json, args.yes, by, &plan);
-    finish(&plan, &mut console, interrupt_tx, |console| {
-        execute(&plan, &config, console)
-    })
+    finish(
+        &plan,
+        &config.redactor,
+        &mut console,
+        interrupt_tx,
+        |console| execute(&plan, &config, console),
+    )
 }
 
 /// Runs the executor on a fresh async runtime, prints the summary and maps it to an exit code.
 pub(crate) fn finish<'a, F, Fut>(
     plan: &Plan,
+    redactor: &tejun_runtime::Redactor,
     console: &'a mut CliConsole,
     interrupt: tokio::sync::watch::Sender<bool>,
     start: F,
@@ -89,7 +94,9 @@ where
     let summary = match runtime.block_on(start(console)) {
         Ok(summary) => summary,
         Err(e) => {
-            eprintln!("{:?}", miette::Report::new(e));
+            // Errors are masked like events: a host's last words could echo a secret.
+            let report = format!("{:?}", miette::Report::new(e));
+            eprintln!("{}", redactor.text(&report));
             return exit::USAGE;
         }
     };

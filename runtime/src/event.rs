@@ -1,12 +1,12 @@
 //! What happens during a run, as events: journaled as JSON Lines, printed by the CLI, and
 //! streamed with `tejun run --output json`. The shape is documented in `docs/run-events.md`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::host::{RunState, StreamLine};
 
 /// One thing that happened during a run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum RunEvent {
     /// The run began.
@@ -62,7 +62,7 @@ pub enum RunEvent {
         /// The step.
         step: String,
         /// `skip_if`, `require` or `ensure`.
-        kind: &'static str,
+        kind: CheckKind,
         /// The condition as sent.
         code: String,
         /// Whether it held.
@@ -79,7 +79,7 @@ pub enum RunEvent {
         /// The instruction.
         instruction: String,
         /// `confirmed`, `skipped` or `aborted`.
-        decision: &'static str,
+        decision: ManualDecision,
         /// Who decided.
         by: String,
     },
@@ -160,7 +160,7 @@ pub enum RunEvent {
 }
 
 /// How a step ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StepStatus {
     /// It ran and its postconditions held.
@@ -174,7 +174,7 @@ pub enum StepStatus {
 }
 
 /// How a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunStatus {
     /// Every step is done or skipped.
@@ -185,4 +185,55 @@ pub enum RunStatus {
     Paused,
     /// The operator interrupted it (Ctrl-C); the `finally` cleanup did not run.
     Interrupted,
+}
+
+/// Which kind of condition a `check` evaluated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckKind {
+    /// `skip if`: holding skips the step.
+    SkipIf,
+    /// `require`: a precondition.
+    Require,
+    /// `ensure`: a postcondition.
+    Ensure,
+}
+
+impl CheckKind {
+    /// The name the journal uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckKind::SkipIf => "skip_if",
+            CheckKind::Require => "require",
+            CheckKind::Ensure => "ensure",
+        }
+    }
+}
+
+impl std::fmt::Display for CheckKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// What the operator decided about a manual instruction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ManualDecision {
+    /// Done.
+    Confirmed,
+    /// Not done; the step was skipped.
+    Skipped,
+    /// The run was stopped.
+    Aborted,
+}
+
+impl std::fmt::Display for ManualDecision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(match self {
+            ManualDecision::Confirmed => "confirmed",
+            ManualDecision::Skipped => "skipped",
+            ManualDecision::Aborted => "aborted",
+        })
+    }
 }

@@ -13,10 +13,11 @@ use sha2::Digest as _;
 
 use tejun_grammar::ast::Value;
 
-use crate::event::{RunEvent, RunStatus, StepStatus};
+use crate::event::{CheckKind, ManualDecision, RunEvent, RunStatus, StepStatus};
 use crate::host::{Host, HostConfig, HostError, Outcome, RunState, StreamLine};
 use crate::journal::{Journal, new_run_id};
 use crate::plan::{Plan, PlanAction, PlanStep};
+use crate::redact::Redactor;
 
 /// The error of a step stopped by Ctrl-C.
 pub const INTERRUPTED: &str = "interrupted by the operator (Ctrl-C); resume the run to go on";
@@ -55,8 +56,9 @@ pub struct RunConfig {
     pub source: String,
     /// The PowerShell variables: parameter values (secrets included).
     pub variables: Vec<(String, Value)>,
-    /// Values that must never be shown: replaced by `***` in output, journal and transcript.
-    pub secrets: Vec<String>,
+    /// Masks the secret parameters' values in everything the run shows or stores: every event
+    /// and output line passes through it before the console, the journal or the transcript.
+    pub redactor: Redactor,
     /// The runbook file, for the journal.
     pub runbook_path: PathBuf,
     /// Becomes `true` when the operator interrupts the run (Ctrl-C): the running command is
@@ -233,7 +235,9 @@ impl<'a> Run<'a> {
             let step = &plan.steps[last];
             for action in &step.actions {
                 if let PlanAction::Ensure { sent, .. } = action
-                    && !self.check(&step.id, "ensure", sent, None, None).await?
+                    && !self
+                        .check(&step.id, CheckKind::Ensure, sent, None, None)
+                        .await?
                 {
                     // The last completed step is undone (an installer may have started services
                     // again): run it again.
@@ -295,12 +299,16 @@ impl<'a> Run<'a> {
         if end.0 == RunStatus::Failed && !plan.finally.is_empty() {
             run.cleanup().await?;
         }
-        run.emit(RunEvent::RunEnd {
+        // The summary is what was recorded: masked like everything else.
+        let recorded = run.emit(RunEvent::RunEnd {
             status: end.0,
             step: end.1.clone(),
             error: end.2.clone(),
             elapsed_ms: millis(started.elapsed()),
         })?;
+        if let RunEvent::RunEnd { step, error, .. } = recorded {
+            end = (end.0, step, error);
+        }
         run.journal
             .sync()
             .map_err(|source| run.journal_error(source))?;
@@ -334,11 +342,14 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    fn emit(&mut self, event: RunEvent) -> Result<(), RunError> {
+    /// Masks secrets in an event, then shows and records it; returns what was recorded.
+    fn emit(&mut self, event: RunEvent) -> Result<RunEvent, RunError> {
+        let event = self.config.redactor.value(event);
         self.console.event(&event);
         self.journal
             .record(&event)
-            .map_err(|source| self.journal_error(source))
+            .map_err(|source| self.journal_error(source))?;
+        Ok(event)
     }
 
     fn interrupted(&self) -> bool {
@@ -368,10 +379,6 @@ impl Run<'_> {
         }
     }
 
-    fn redact(&self, text: &str) -> String {
-        redact(&self.config.secrets, text)
-    }
-
     async fn start_shell(&mut self, reason: &str) -> Result<(), RunError> {
         if let Some(old) = self.host.take() {
             old.shutdown().await;
@@ -393,14 +400,18 @@ impl Run<'_> {
     async fn step(&mut self, step: &PlanStep) -> Result<(StepStatus, Option<String>), RunError> {
         for action in &step.actions {
             if let PlanAction::SkipIf { sent, .. } = action
-                && self.check(&step.id, "skip_if", sent, None, None).await?
+                && self
+                    .check(&step.id, CheckKind::SkipIf, sent, None, None)
+                    .await?
             {
                 return Ok((StepStatus::Skipped, None));
             }
         }
         for action in &step.actions {
             if let PlanAction::Require { sent, message, .. } = action
-                && !self.check(&step.id, "require", sent, None, None).await?
+                && !self
+                    .check(&step.id, CheckKind::Require, sent, None, None)
+                    .await?
             {
                 let why = message
                     .clone()
@@ -416,13 +427,15 @@ impl Run<'_> {
                     }
                 }
                 PlanAction::Manual { instruction, .. } => match self.decide(step, instruction) {
-                    Decision::Confirm(by) => self.manual(step, instruction, "confirmed", by)?,
+                    Decision::Confirm(by) => {
+                        self.manual(step, instruction, ManualDecision::Confirmed, by)?
+                    }
                     Decision::Skip(by) => {
-                        self.manual(step, instruction, "skipped", by)?;
+                        self.manual(step, instruction, ManualDecision::Skipped, by)?;
                         return Ok((StepStatus::Skipped, None));
                     }
                     Decision::Abort(by) => {
-                        self.manual(step, instruction, "aborted", by.clone())?;
+                        self.manual(step, instruction, ManualDecision::Aborted, by.clone())?;
                         return Ok((StepStatus::Failed, Some(format!("aborted by {by}"))));
                     }
                     Decision::Pause => {
@@ -449,7 +462,10 @@ impl Run<'_> {
             {
                 let within = within_ms.map(Duration::from_millis);
                 let every = every_ms.map(Duration::from_millis);
-                if !self.check(&step.id, "ensure", sent, within, every).await? {
+                if !self
+                    .check(&step.id, CheckKind::Ensure, sent, within, every)
+                    .await?
+                {
                     let why = message
                         .clone()
                         .unwrap_or_else(|| format!("postcondition `{sent}` does not hold"));
@@ -474,7 +490,7 @@ impl Run<'_> {
         &mut self,
         step: &PlanStep,
         instruction: &str,
-        decision: &'static str,
+        decision: ManualDecision,
         by: String,
     ) -> Result<(), RunError> {
         self.emit(RunEvent::Manual {
@@ -482,14 +498,15 @@ impl Run<'_> {
             instruction: instruction.to_owned(),
             decision,
             by,
-        })
+        })?;
+        Ok(())
     }
 
     /// Evaluates a condition, polling until it holds or `within` passes.
     async fn check(
         &mut self,
         step: &str,
-        kind: &'static str,
+        kind: CheckKind,
         code: &str,
         within: Option<Duration>,
         every: Option<Duration>,
@@ -565,7 +582,7 @@ impl Run<'_> {
                 self.pause(pause).await;
             }
             let started = Instant::now();
-            let secrets = self.config.secrets.clone();
+            let redactor = &self.config.redactor;
             self.host_mut().await?;
             let host = self.host.as_mut().expect("a host is running");
             let console = &mut *self.console;
@@ -573,7 +590,9 @@ impl Run<'_> {
             let mut journal_failed = None;
             let result = host
                 .run(code, timeout, |mut line| {
-                    line.text = redact(&secrets, &line.text);
+                    if let std::borrow::Cow::Owned(masked) = redactor.text(&line.text) {
+                        line.text = masked;
+                    }
                     console.line(step, &line);
                     let stream = serde_json::to_value(line.stream)
                         .ok()
@@ -596,15 +615,8 @@ impl Run<'_> {
                 }
             };
             let succeeded = outcome.succeeded(accept_exit);
-            let tail: Vec<StreamLine> = outcome
-                .tail
-                .iter()
-                .map(|l| StreamLine {
-                    text: self.redact(&l.text),
-                    ..l.clone()
-                })
-                .collect();
-            let failure = outcome.failure.as_deref().map(|f| self.redact(f));
+            let tail: Vec<StreamLine> = outcome.tail.clone();
+            let failure = outcome.failure.clone();
             self.emit(RunEvent::Command {
                 step: step.to_owned(),
                 code: code.to_owned(),
@@ -673,7 +685,7 @@ impl Run<'_> {
                     let _ = self
                         .check(
                             "finally",
-                            "ensure",
+                            CheckKind::Ensure,
                             sent,
                             within_ms.map(Duration::from_millis),
                             every_ms.map(Duration::from_millis),
@@ -681,7 +693,9 @@ impl Run<'_> {
                         .await?;
                 }
                 PlanAction::Require { sent, .. } => {
-                    let _ = self.check("finally", "require", sent, None, None).await?;
+                    let _ = self
+                        .check("finally", CheckKind::Require, sent, None, None)
+                        .await?;
                 }
                 PlanAction::Manual { .. } | PlanAction::SkipIf { .. } => {}
             }
@@ -773,15 +787,6 @@ fn describe_failure(
         Some(error) => format!("wrote an error: {}", error.text),
         None => format!("failed ({:?})", outcome.state),
     }
-}
-
-/// `text` with every secret value replaced by `***`.
-fn redact(secrets: &[String], text: &str) -> String {
-    let mut out = text.to_owned();
-    for secret in secrets.iter().filter(|s| !s.is_empty()) {
-        out = out.replace(secret.as_str(), "***");
-    }
-    out
 }
 
 fn millis(d: Duration) -> u64 {

@@ -7,7 +7,9 @@ pub mod host;
 pub mod journal;
 pub mod params;
 pub mod plan;
+pub mod redact;
 pub mod syntax;
 
 pub use params::{ParamError, ParamValues};
 pub use plan::{Plan, plan};
+pub use redact::Redactor;

@@ -49,6 +49,20 @@ pub enum ParamError {
         #[help]
         help: String,
     },
+    /// A secret whose value cannot be read.
+    #[error("cannot read the secret `{name}`: {reason}")]
+    #[diagnostic(
+        code(tejun::param::secret),
+        help(
+            "set the environment variable `TEJUN_SECRET_{name}` once, or run on a terminal to be asked"
+        )
+    )]
+    Secret {
+        /// The parameter.
+        name: String,
+        /// Why.
+        reason: String,
+    },
     /// A required parameter not given.
     #[error("`{name}` is required{when}")]
     #[diagnostic(code(tejun::param::missing))]
@@ -81,12 +95,12 @@ pub enum Origin {
 
 impl ParamValues {
     /// Checks `NAME=VALUE` pairs against the runbook and fills in defaults. Secrets not given
-    /// are looked up with `secret_env` (the CLI passes the `TEJUN_SECRET_<NAME>` variables).
-    /// Reports every problem at once.
+    /// are looked up with `secret_env` (the CLI reads `TEJUN_SECRET_<NAME>`, or asks on a
+    /// terminal); it says why a secret cannot be had with `Err`. Reports every problem at once.
     pub fn resolve(
         runbook: &Runbook,
         given: &[String],
-        secret_env: impl Fn(&str) -> Option<String>,
+        mut secret_env: impl FnMut(&Param) -> Result<Option<String>, String>,
     ) -> Result<ParamValues, Vec<ParamError>> {
         let mut errors = Vec::new();
         let mut values = BTreeMap::new();
@@ -128,16 +142,27 @@ impl ParamValues {
             if values.contains_key(key) {
                 continue;
             }
-            if param.ty.kind == TypeKind::Secret
-                && let Some(raw) = secret_env(key)
-            {
-                match convert(param, &raw) {
-                    Ok(v) => {
-                        values.insert(key.clone(), (v, Origin::Given));
+            if param.ty.kind == TypeKind::Secret {
+                match secret_env(param) {
+                    Ok(Some(raw)) => {
+                        match convert(param, &raw) {
+                            Ok(v) => {
+                                values.insert(key.clone(), (v, Origin::Given));
+                            }
+                            Err(e) => errors.push(e),
+                        }
+                        continue;
                     }
-                    Err(e) => errors.push(e),
+                    Ok(None) => {}
+                    Err(reason) => {
+                        named.push(key.clone());
+                        errors.push(ParamError::Secret {
+                            name: key.clone(),
+                            reason,
+                        });
+                        continue;
+                    }
                 }
-                continue;
             }
             if let Some(default) = &param.default {
                 values.insert(key.clone(), (default.value.clone(), Origin::Default));
@@ -192,6 +217,68 @@ impl ParamValues {
     /// Where a parameter's value came from, if it has one.
     pub fn origin(&self, name: &str) -> Option<Origin> {
         self.values.get(name).map(|(_, o)| *o)
+    }
+}
+
+/// The prefix of the environment variables that carry secret parameters: `TEJUN_SECRET_<NAME>`.
+pub const SECRET_PREFIX: &str = "TEJUN_SECRET_";
+
+/// Whether an environment variable carries a secret (`TEJUN_SECRET_...`, in any case): tejun reads
+/// it and never passes it on to PowerShell.
+pub fn is_secret_variable(key: &std::ffi::OsStr) -> bool {
+    key.to_str().is_some_and(|k| {
+        k.len() > SECRET_PREFIX.len()
+            && k.is_char_boundary(SECRET_PREFIX.len())
+            && k[..SECRET_PREFIX.len()].eq_ignore_ascii_case(SECRET_PREFIX)
+    })
+}
+
+/// The value of the secret parameter `name` in `vars` (the process environment): the variable
+/// `TEJUN_SECRET_<name>` matched case-insensitively, as Windows does. An exact match wins; two
+/// variables that differ only in case and hold different values are an error.
+pub fn secret_from_env(
+    name: &str,
+    vars: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+) -> Result<Option<String>, String> {
+    let wanted = format!("{SECRET_PREFIX}{name}");
+    let mut exact = None;
+    let mut found: Vec<(String, String)> = Vec::new();
+    for (key, value) in vars {
+        let Some(key) = key.to_str() else { continue };
+        if !key.eq_ignore_ascii_case(&wanted) {
+            continue;
+        }
+        let Ok(value) = value.into_string() else {
+            return Err(format!("`{key}` is not valid Unicode"));
+        };
+        if key == wanted {
+            exact = Some(value.clone());
+        }
+        found.push((key.to_owned(), value));
+    }
+    if exact.is_some() {
+        return Ok(exact);
+    }
+    match found.as_slice() {
+        [] => Ok(None),
+        [(_, value)] => Ok(Some(value.clone())),
+        [(first, value), rest @ ..] => {
+            if rest.iter().all(|(_, v)| v == value) {
+                Ok(Some(value.clone()))
+            } else {
+                let names: Vec<&str> = std::iter::once(first.as_str())
+                    .chain(rest.iter().map(|(k, _)| k.as_str()))
+                    .collect();
+                Err(format!(
+                    "{} are set with different values; set only `{wanted}`",
+                    names
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                ))
+            }
+        }
     }
 }
 
@@ -292,5 +379,54 @@ fn unknown_help(runbook: &Runbook, name: &str) -> String {
             names.join(", ")
         ),
         (None, _) => format!("the parameters are: {}", names.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect()
+    }
+
+    #[test]
+    fn secret_variables_match_the_parameter_in_any_case() {
+        assert_eq!(
+            secret_from_env("Pw", vars(&[("TEJUN_SECRET_PW", "x")])),
+            Ok(Some("x".into()))
+        );
+        assert_eq!(
+            secret_from_env("Pw", vars(&[("tejun_secret_pw", "y")])),
+            Ok(Some("y".into()))
+        );
+        assert_eq!(
+            secret_from_env("Pw", vars(&[("TEJUN_SECRET_P", "x")])),
+            Ok(None)
+        );
+    }
+
+    #[test]
+    fn an_exact_match_wins_and_conflicting_spellings_are_an_error() {
+        let both = vars(&[("TEJUN_SECRET_PW", "a"), ("TEJUN_SECRET_Pw", "b")]);
+        assert_eq!(secret_from_env("Pw", both), Ok(Some("b".into())));
+        let clash = vars(&[("TEJUN_SECRET_PW", "a"), ("tejun_secret_pw", "b")]);
+        let err = secret_from_env("Pw", clash).unwrap_err();
+        assert!(
+            err.contains("`TEJUN_SECRET_PW` and `tejun_secret_pw`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn only_tejun_secret_variables_are_withheld_from_powershell() {
+        assert!(is_secret_variable("TEJUN_SECRET_Pw".as_ref()));
+        assert!(is_secret_variable("tejun_secret_x".as_ref()));
+        assert!(!is_secret_variable("TEJUN_SECRET_".as_ref()));
+        assert!(!is_secret_variable("TEJUN_TOKEN".as_ref()));
+        assert!(!is_secret_variable("PATH".as_ref()));
     }
 }

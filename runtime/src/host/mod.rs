@@ -162,6 +162,14 @@ impl Host {
                 cmd.env("PSModulePath", joined);
             }
         }
+        // Secrets reach PowerShell as variables over the channel, never through the environment,
+        // where every process the session starts would inherit them and `/proc/PID/environ`
+        // would show them.
+        for (key, _) in std::env::vars_os() {
+            if crate::params::is_secret_variable(&key) {
+                cmd.env_remove(&key);
+            }
+        }
         for (k, v) in &config.env {
             cmd.env(k, v);
         }

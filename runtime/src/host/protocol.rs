@@ -2,7 +2,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use tejun_grammar::ast::Value;
 
@@ -60,7 +60,7 @@ impl Request<'_> {
 }
 
 /// Which stream a line came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Stream {
     /// The pipeline's output, formatted as text.
@@ -82,7 +82,7 @@ pub enum Stream {
 }
 
 /// One line of a command's streams.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StreamLine {
     /// The stream.
     pub stream: Stream,
@@ -94,7 +94,7 @@ pub struct StreamLine {
 }
 
 /// How an invocation ended, as PowerShell reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RunState {
     /// It ran to the end.
@@ -177,10 +177,15 @@ impl Outcome {
     }
 
     /// The error records written, apart from text native commands wrote to stderr (which many
-    /// tools use for progress, not failure).
+    /// tools use for progress, not failure). PowerShell 7 files a native command's first stderr
+    /// line as `NativeCommandError` and every further line as `NativeCommandErrorMessage`.
     pub fn errors(&self) -> impl Iterator<Item = &StreamLine> {
         self.tail.iter().filter(|l| {
-            l.stream == Stream::Error && l.fqid.as_deref() != Some("NativeCommandError")
+            l.stream == Stream::Error
+                && !l
+                    .fqid
+                    .as_deref()
+                    .is_some_and(|id| id.starts_with("NativeCommandError"))
         })
     }
 
