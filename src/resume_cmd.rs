@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use tejun_grammar::ast::TypeKind;
 use tejun_runtime::execute::{Resume, RunConfig, resume, runbook_hash};
+use tejun_runtime::history::History;
 use tejun_runtime::host::HostConfig;
 use tejun_runtime::journal::Journal;
 use tejun_runtime::plan;
@@ -34,20 +35,27 @@ fn prepare(args: &ResumeArgs, color: bool) -> Result<u8, String> {
         .iter()
         .find(|e| e["event"] == "run_start")
         .ok_or_else(|| format!("the journal of `{}` has no run start", args.run))?;
-    let last_end = entries
-        .iter()
-        .rev()
-        .find(|e| e["event"] == "run_end" || e["event"] == "resume");
-    if last_end.is_some_and(|e| e["event"] == "run_end" && e["status"] == "succeeded") {
-        return Err(format!(
-            "run `{}` already succeeded: there is nothing to resume",
-            args.run
-        ));
+    let history = History::read(&entries);
+    match history
+        .resumable
+        .as_ref()
+        .map(|(status, _)| status.as_str())
+    {
+        Some("succeeded") => {
+            return Err(format!(
+                "run `{}` already succeeded: there is nothing to resume",
+                args.run
+            ));
+        }
+        None => {
+            return Err(format!(
+                "run `{}` failed to start: PowerShell never started and nothing ran; fix what `tejun show {}` reports and start a new run",
+                args.run, args.run
+            ));
+        }
+        Some(_) => {}
     }
-    let paused_at = last_end
-        .filter(|e| e["status"] == "paused")
-        .and_then(|e| e["step"].as_str())
-        .map(str::to_owned);
+    let paused_at = history.paused_at().map(str::to_owned);
 
     let path = PathBuf::from(start["runbook_path"].as_str().unwrap_or_default());
     let loaded = load(&path).map_err(|e| format!("{e} (the run was started from it)"))?;
@@ -85,10 +93,10 @@ fn prepare(args: &ResumeArgs, color: bool) -> Result<u8, String> {
     let plan = plan(runbook, &loaded.src, &values);
 
     // Where to go on: the paused step, or the first step not done or skipped.
-    let finished: HashMap<&str, &str> = entries
+    let finished: HashMap<&str, &str> = history
+        .steps
         .iter()
-        .filter(|e| e["event"] == "step_end")
-        .filter_map(|e| Some((e["step"].as_str()?, e["status"].as_str()?)))
+        .map(|(step, status)| (step.as_str(), status.as_str()))
         .collect();
     let from = match &paused_at {
         Some(step) => plan
@@ -151,6 +159,16 @@ fn prepare(args: &ResumeArgs, color: bool) -> Result<u8, String> {
         runbook_path: path,
         interrupt: Some(interrupt_rx),
     };
+    // The step goes on at its first unfinished action. A forced resume of a changed runbook
+    // cannot trust action positions, so it repeats the step from its start.
+    let done_actions = match plan.steps.get(from) {
+        Some(step) if !forced => history
+            .done_actions
+            .get(&step.id)
+            .cloned()
+            .unwrap_or_default(),
+        _ => Default::default(),
+    };
     let point = Resume {
         run_id: args.run.clone(),
         dir,
@@ -158,6 +176,7 @@ fn prepare(args: &ResumeArgs, color: bool) -> Result<u8, String> {
         recheck,
         confirmed,
         forced,
+        done_actions,
     };
     let by = args.by.clone().unwrap_or_else(operator_name);
     let mut console = CliConsole::new(args.output == OutputMode::Json, args.yes, by, &plan);

@@ -106,7 +106,7 @@ where
         let journal = summary.dir.join("journal.jsonl");
         let tone = match summary.status {
             RunStatus::Succeeded => Tone::Good,
-            RunStatus::Failed => Tone::Bad,
+            RunStatus::Failed | RunStatus::FailedToStart => Tone::Bad,
             RunStatus::Interrupted | RunStatus::Paused => Tone::Warn,
         };
         let line = match summary.status {
@@ -128,6 +128,11 @@ where
                 summary.run_id,
                 summary.stopped_at.as_deref().unwrap_or("?"),
                 summary.run_id
+            ),
+            RunStatus::FailedToStart => format!(
+                "run {} failed to start: {}",
+                summary.run_id,
+                summary.error.as_deref().unwrap_or("unknown error")
             ),
             RunStatus::Paused => format!(
                 "run {} paused at step `{}`: a manual step needs confirmation; when it is done: tejun resume {} --confirm {} --by NAME",
@@ -153,6 +158,7 @@ where
         RunStatus::Succeeded => exit::OK,
         RunStatus::Failed | RunStatus::Interrupted => exit::FAILED,
         RunStatus::Paused => exit::PAUSED,
+        RunStatus::FailedToStart => exit::USAGE,
     }
 }
 
@@ -456,7 +462,7 @@ impl Console for CliConsole {
                     &format!("  paused: {}", error.as_deref().unwrap_or("")),
                 )),
             },
-            RunEvent::RunEnd { .. } => {}
+            RunEvent::RunEnd { .. } | RunEvent::ActionDone { .. } => {}
         }
     }
 

@@ -2,56 +2,48 @@
 
 use std::path::Path;
 
+use tejun_runtime::history::History;
 use tejun_runtime::journal::Journal;
 
 use crate::cli::{RunsArgs, ShowArgs};
 use crate::exit;
 
-/// One line per run, newest last: id, runbook, status, where it stopped.
+/// One line per run, oldest first by start time: id, runbook, when it started, how it stands
+/// and where it stopped.
 pub(crate) fn list(args: &RunsArgs) -> u8 {
     let root = args.state_dir.join("runs");
     let Ok(entries) = std::fs::read_dir(&root) else {
         println!("no runs in {}", root.display());
         return exit::OK;
     };
-    let mut ids: Vec<String> = entries
+    let mut runs: Vec<(String, String, History)> = entries
         .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .map(|e| {
+            let id = e.file_name().to_string_lossy().into_owned();
+            let journal = Journal::read(&e.path()).unwrap_or_default();
+            let runbook = journal
+                .iter()
+                .find(|e| e["event"] == "run_start")
+                .and_then(|s| s["runbook"].as_str())
+                .unwrap_or("?")
+                .to_owned();
+            (id, runbook, History::read(&journal))
+        })
         .collect();
-    ids.sort();
-    for id in ids {
-        let journal = Journal::read(&root.join(&id)).unwrap_or_default();
-        let start = journal.iter().find(|e| e["event"] == "run_start");
-        let runbook = start.and_then(|s| s["runbook"].as_str()).unwrap_or("?");
-        let started = start.and_then(|s| s["at"].as_str()).unwrap_or("?");
-        let (status, step) = status(&journal);
-        let step = step.map_or(String::new(), |s| format!(" at `{s}`"));
-        println!("{id}  {runbook}  started {started}  {status}{step}");
+    // RFC 3339 times in UTC sort as text; a run with no start recorded goes first.
+    runs.sort_by(|a, b| (&a.2.started, &a.0).cmp(&(&b.2.started, &b.0)));
+    for (id, runbook, history) in runs {
+        let started = history.started.as_deref().unwrap_or("?");
+        let step = history
+            .step
+            .as_ref()
+            .map_or(String::new(), |s| format!(" at `{s}`"));
+        println!(
+            "{id}  {runbook}  started {started}  {}{step}",
+            history.describe()
+        );
     }
     exit::OK
-}
-
-/// A run's status from its journal: the last `run_end`, or `interrupted` when the last thing
-/// recorded is not one.
-fn status(journal: &[serde_json::Value]) -> (String, Option<String>) {
-    match journal
-        .iter()
-        .rev()
-        .find(|e| e["event"] == "run_end" || e["event"] == "resume")
-    {
-        Some(end) if end["event"] == "run_end" => (
-            end["status"].as_str().unwrap_or("?").to_owned(),
-            end["step"].as_str().map(str::to_owned),
-        ),
-        _ => {
-            let step = journal
-                .iter()
-                .rev()
-                .find(|e| e["event"] == "step_start")
-                .and_then(|e| e["step"].as_str());
-            ("interrupted".to_owned(), step.map(str::to_owned))
-        }
-    }
 }
 
 /// The journal of one run, for people.
@@ -71,10 +63,11 @@ pub(crate) fn show(args: &ShowArgs) -> u8 {
     for e in &journal {
         println!("{}", describe(e));
     }
-    let (status, step) = status(&journal);
+    let history = History::read(&journal);
     println!(
-        "\nstatus: {status}{}",
-        step.map_or(String::new(), |s| format!(" at `{s}`"))
+        "\nstatus: {}{}",
+        history.describe(),
+        history.step.map_or(String::new(), |s| format!(" at `{s}`"))
     );
     println!(
         "transcript: {}",
@@ -134,6 +127,11 @@ fn describe(e: &serde_json::Value) -> String {
             }
             line
         }
+        "action_done" => format!(
+            "  action {} of `{}` finished",
+            e["action"].as_u64().map_or(0, |a| a + 1),
+            s("step")
+        ),
         "shell_lost" => format!("  PowerShell session lost: {}", s("reason")),
         "window_warning" => format!(
             "  window `{}` past its limit: {}",

@@ -108,6 +108,15 @@ pub enum RunEvent {
         /// How long it took.
         elapsed_ms: u64,
     },
+    /// An action of a step is finished: a command succeeded, a manual instruction was
+    /// confirmed, or the shell was restarted. Written to disk before the next action starts, so
+    /// `tejun resume` goes on after it and never repeats it.
+    ActionDone {
+        /// The step.
+        step: String,
+        /// The action's position among the step's actions (conditions included), from 0.
+        action: usize,
+    },
     /// The PowerShell session was lost: its variables, modules and location are gone.
     ShellLost {
         /// The step.
@@ -185,6 +194,8 @@ pub enum RunStatus {
     Paused,
     /// The operator interrupted it (Ctrl-C); the `finally` cleanup did not run.
     Interrupted,
+    /// PowerShell could not be started, so nothing ran.
+    FailedToStart,
 }
 
 /// Which kind of condition a `check` evaluated.

@@ -42,6 +42,10 @@ pub struct Resume {
     pub recheck: Option<usize>,
     /// A paused manual step confirmed with `--confirm STEP --by NAME`.
     pub confirmed: Option<(String, String)>,
+    /// The actions of the step at `from` that are already finished (their positions among the
+    /// step's actions): the step goes on at the first unfinished one, and its `skip if` and
+    /// `require` conditions, which guard the step's beginning, are not evaluated again.
+    pub done_actions: std::collections::BTreeSet<usize>,
     /// Whether the runbook changed and the resume was forced.
     pub forced: bool,
 }
@@ -171,7 +175,7 @@ pub async fn execute(
         params,
         steps: plan.steps.len(),
     })?;
-    run.drive(run_id, 0, None).await
+    run.drive(run_id, 0, None, Default::default()).await
 }
 
 /// Goes on with a run that paused, failed or was killed, appending to its journal.
@@ -195,7 +199,13 @@ pub async fn resume(
         from_step,
         forced: resume.forced,
     })?;
-    run.drive(resume.run_id, resume.from, resume.recheck).await
+    run.drive(
+        resume.run_id,
+        resume.from,
+        resume.recheck,
+        resume.done_actions,
+    )
+    .await
 }
 
 /// SHA-256 of a runbook's text, as the journal records it.
@@ -227,10 +237,21 @@ impl<'a> Run<'a> {
         run_id: String,
         mut from: usize,
         recheck: Option<usize>,
+        mut done_actions: std::collections::BTreeSet<usize>,
     ) -> Result<RunSummary, RunError> {
         let plan = self.plan;
         let started = Instant::now();
-        self.start_shell("run start").await?;
+        if let Err(error) = self.start_shell("run start").await {
+            // Nothing ran: the journal says so, and the run is not offered for resuming.
+            self.emit(RunEvent::RunEnd {
+                status: RunStatus::FailedToStart,
+                step: plan.steps.get(from).map(|s| s.id.clone()),
+                error: Some(error.to_string()),
+                elapsed_ms: millis(started.elapsed()),
+            })?;
+            let _ = self.journal.sync();
+            return Err(error);
+        }
         if let Some(last) = recheck {
             let step = &plan.steps[last];
             for action in &step.actions {
@@ -240,8 +261,9 @@ impl<'a> Run<'a> {
                         .await?
                 {
                     // The last completed step is undone (an installer may have started services
-                    // again): run it again.
+                    // again): run it again, all of it.
                     from = last;
+                    done_actions.clear();
                     break;
                 }
             }
@@ -267,7 +289,8 @@ impl<'a> Run<'a> {
                 doc: step.doc.clone(),
                 title: step.title.clone(),
             })?;
-            let (status, error) = run.step(step).await?;
+            let (status, error) = run.step(step, &done_actions).await?;
+            done_actions.clear();
             run.emit(RunEvent::StepEnd {
                 step: step.id.clone(),
                 status,
@@ -397,8 +420,16 @@ impl Run<'_> {
         Ok(())
     }
 
-    async fn step(&mut self, step: &PlanStep) -> Result<(StepStatus, Option<String>), RunError> {
-        for action in &step.actions {
+    /// Runs one step. `done` holds the positions of its actions that finished in an earlier
+    /// session of the run: they are not repeated, and a step that is already under way does not
+    /// check its `skip if` and `require` conditions again.
+    async fn step(
+        &mut self,
+        step: &PlanStep,
+        done: &std::collections::BTreeSet<usize>,
+    ) -> Result<(StepStatus, Option<String>), RunError> {
+        let under_way = !done.is_empty();
+        for action in step.actions.iter().filter(|_| !under_way) {
             if let PlanAction::SkipIf { sent, .. } = action
                 && self
                     .check(&step.id, CheckKind::SkipIf, sent, None, None)
@@ -407,7 +438,7 @@ impl Run<'_> {
                 return Ok((StepStatus::Skipped, None));
             }
         }
-        for action in &step.actions {
+        for action in step.actions.iter().filter(|_| !under_way) {
             if let PlanAction::Require { sent, message, .. } = action
                 && !self
                     .check(&step.id, CheckKind::Require, sent, None, None)
@@ -419,16 +450,21 @@ impl Run<'_> {
                 return Ok((StepStatus::Failed, Some(why)));
             }
         }
-        for action in &step.actions {
+        for (position, action) in step.actions.iter().enumerate() {
+            if done.contains(&position) {
+                continue;
+            }
             match action {
                 PlanAction::Run { .. } => {
                     if let Err(why) = self.run_planned(&step.id, action).await? {
                         return Ok((StepStatus::Failed, Some(why)));
                     }
+                    self.action_done(step, position)?;
                 }
                 PlanAction::Manual { instruction, .. } => match self.decide(step, instruction) {
                     Decision::Confirm(by) => {
-                        self.manual(step, instruction, ManualDecision::Confirmed, by)?
+                        self.manual(step, instruction, ManualDecision::Confirmed, by)?;
+                        self.action_done(step, position)?;
                     }
                     Decision::Skip(by) => {
                         self.manual(step, instruction, ManualDecision::Skipped, by)?;
@@ -445,7 +481,10 @@ impl Run<'_> {
                         ));
                     }
                 },
-                PlanAction::RestartShell { .. } => self.start_shell("restart shell").await?,
+                PlanAction::RestartShell { .. } => {
+                    self.start_shell("restart shell").await?;
+                    self.action_done(step, position)?;
+                }
                 PlanAction::SkipIf { .. }
                 | PlanAction::Require { .. }
                 | PlanAction::Ensure { .. } => {}
@@ -474,6 +513,17 @@ impl Run<'_> {
             }
         }
         Ok((StepStatus::Done, None))
+    }
+
+    /// Records that an action finished, on disk before anything else happens.
+    fn action_done(&mut self, step: &PlanStep, position: usize) -> Result<(), RunError> {
+        self.emit(RunEvent::ActionDone {
+            step: step.id.clone(),
+            action: position,
+        })?;
+        self.journal
+            .sync()
+            .map_err(|source| self.journal_error(source))
     }
 
     fn decide(&mut self, step: &PlanStep, instruction: &str) -> Decision {

@@ -3,6 +3,7 @@
 
 pub mod event;
 pub mod execute;
+pub mod history;
 pub mod host;
 pub mod journal;
 pub mod params;

@@ -1,0 +1,182 @@
+//! `tejun resume` never repeats a finished action, and a run whose PowerShell never started is not
+//! offered for resuming. Real pwsh; a missing pwsh fails these tests.
+
+use std::path::PathBuf;
+use std::process::Output;
+
+use assert_cmd::Command;
+
+struct Case {
+    dir: tempfile::TempDir,
+}
+
+impl Case {
+    fn new(runbook: &str) -> Case {
+        if let Err(e) = tejun_runtime::host::find_shell("pwsh") {
+            panic!(
+                "{e}: end-to-end tests need a real PowerShell 7. Install it with \
+                 `dotnet tool install --global PowerShell --version 7.6.9` and put ~/.dotnet/tools on PATH"
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("case.runbook"), runbook).unwrap();
+        Case { dir }
+    }
+
+    fn tejun(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::cargo_bin("tejun").unwrap();
+        cmd.arg("--color=never")
+            .args(args)
+            .args(["--state-dir", "state"])
+            .current_dir(self.dir.path());
+        cmd.timeout(std::time::Duration::from_secs(120))
+            .output()
+            .unwrap()
+    }
+
+    fn counter(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.path().join("counter.txt"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn run_id(&self) -> String {
+        let runs: Vec<PathBuf> = std::fs::read_dir(self.dir.path().join("state/runs"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        assert_eq!(runs.len(), 1, "one run");
+        runs[0].file_name().unwrap().to_string_lossy().into_owned()
+    }
+
+    fn journal(&self) -> Vec<serde_json::Value> {
+        let path = self
+            .dir
+            .path()
+            .join("state/runs")
+            .join(self.run_id())
+            .join("journal.jsonl");
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn a_run_paused_at_a_manual_step_goes_on_after_the_commands_already_run() {
+    let case = Case::new(
+        r#"runbook counter {
+  step s "Count" {
+    run { Add-Content -Path counter.txt -Value 'ran' }
+    manual "Look at the counter"
+    run { Add-Content -Path counter.txt -Value 'after-manual' }
+  }
+}
+"#,
+    );
+    // No terminal and no --yes: the manual step pauses the run.
+    let out = case.tejun(&["run", "case.runbook"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert_eq!(case.counter(), ["ran"]);
+    let journal = case.journal();
+    let done: Vec<&serde_json::Value> = journal
+        .iter()
+        .filter(|e| e["event"] == "action_done")
+        .map(|e| &e["action"])
+        .collect();
+    assert_eq!(
+        done,
+        [&serde_json::json!(0)],
+        "the first command is recorded as finished"
+    );
+
+    let id = case.run_id();
+    let out = case.tejun(&["resume", &id, "--confirm", "s", "--by", "tester"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        case.counter(),
+        ["ran", "after-manual"],
+        "the first command did not run again"
+    );
+    let journal = case.journal();
+    assert!(
+        journal
+            .iter()
+            .any(|e| e["event"] == "manual" && e["decision"] == "confirmed" && e["by"] == "tester")
+    );
+}
+
+#[test]
+fn a_step_that_failed_half_way_goes_on_at_the_command_that_failed() {
+    let case = Case::new(
+        r#"runbook counter {
+  step prepare "Prepare" {
+    run { Add-Content -Path counter.txt -Value 'prepare' }
+  }
+  step s "Count" {
+    skip if { Test-Path skip.txt }
+    run { Add-Content -Path counter.txt -Value 'first'; Set-Content skip.txt 'the step is under way' }
+    run { if (-not (Test-Path flag.txt)) { throw 'no flag yet' }; Add-Content -Path counter.txt -Value 'second' }
+    run { Add-Content -Path counter.txt -Value 'third' }
+    ensure { (Get-Content counter.txt).Count -ge 4 }
+  }
+}
+"#,
+    );
+    let out = case.tejun(&["run", "case.runbook"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(case.counter(), ["prepare", "first"]);
+    std::fs::write(case.dir.path().join("flag.txt"), "go").unwrap();
+    let out = case.tejun(&["resume", &case.run_id()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // The `skip if` now holds, but the step is under way: it is not asked again, and the step
+    // goes on at the command that failed.
+    assert_eq!(case.counter(), ["prepare", "first", "second", "third"]);
+    let journal = case.journal();
+    let skip_checks = journal
+        .iter()
+        .filter(|e| e["event"] == "check" && e["kind"] == "skip_if")
+        .count();
+    assert_eq!(
+        skip_checks, 1,
+        "the skip if is evaluated only at the step's start"
+    );
+}
+
+#[test]
+fn a_run_whose_powershell_never_started_is_not_resumable() {
+    let case = Case::new("runbook nothing {\n  step s \"S\" {\n    run { 'x' }\n  }\n}\n");
+    let out = case.tejun(&["run", "case.runbook", "--shell", "/nonexistent/pwsh"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let journal = case.journal();
+    let end = journal.last().unwrap();
+    assert_eq!(end["event"], "run_end");
+    assert_eq!(end["status"], "failed_to_start");
+    assert!(end["error"].as_str().unwrap().contains("/nonexistent/pwsh"));
+
+    let out = case.tejun(&["runs"]);
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(listed.contains("failed to start (nothing ran)"), "{listed}");
+    assert!(!listed.contains("interrupted"), "{listed}");
+
+    let out = case.tejun(&["resume", &case.run_id()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("failed to start"),
+        "{}",
+        text(&out)
+    );
+}
