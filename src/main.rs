@@ -3,6 +3,7 @@
 
 mod check_cmd;
 mod cli;
+mod console;
 mod files;
 mod fmt_cmd;
 mod input;

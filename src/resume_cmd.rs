@@ -13,9 +13,10 @@ use tejun_runtime::plan;
 use tejun_runtime::plan::Plan;
 
 use crate::cli::{OutputMode, ResumeArgs};
+use crate::console::{CliConsole, operator_name};
 use crate::exit;
 use crate::input::{checked, load, resolve_params};
-use crate::run_cmd::{CliConsole, finish, operator_name};
+use crate::run_cmd::finish;
 
 pub(crate) fn run(args: &ResumeArgs, color: bool) -> u8 {
     match prepare(args, color) {

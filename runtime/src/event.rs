@@ -83,6 +83,17 @@ pub enum RunEvent {
         /// Who decided.
         by: String,
     },
+    /// A command is about to be sent (each try of it).
+    CommandStart {
+        /// The step (`finally` for cleanup).
+        step: String,
+        /// The command as sent.
+        code: String,
+        /// Which try this is, from 1.
+        attempt: u32,
+        /// Its timeout, if it has one.
+        timeout_ms: Option<u64>,
+    },
     /// A command finished.
     Command {
         /// The step (`finally` for cleanup).
@@ -101,6 +112,9 @@ pub enum RunEvent {
         succeeded: bool,
         /// Whether it overran its timeout.
         timed_out: bool,
+        /// Whether the operator stopped it (Ctrl-C).
+        #[serde(default)]
+        interrupted: bool,
         /// The terminating error.
         failure: Option<String>,
         /// The last lines of its streams.
@@ -124,7 +138,20 @@ pub enum RunEvent {
         /// What happened.
         reason: String,
     },
-    /// A window's limit passed.
+    /// A window opened (its first step is starting).
+    WindowStart {
+        /// The window.
+        window: String,
+        /// Its limit.
+        limit_ms: u64,
+        /// Its limit the way a runbook writes it (`30m`).
+        limit: String,
+        /// When the limit passes (RFC 3339, UTC).
+        deadline: String,
+        /// The runbook's warning for when it passes.
+        message: Option<String>,
+    },
+    /// A window's limit passed (recorded the moment it passes, even while a command runs).
     WindowWarning {
         /// The window.
         window: String,
@@ -132,6 +159,8 @@ pub enum RunEvent {
         elapsed_ms: u64,
         /// Its limit.
         limit_ms: u64,
+        /// Its limit the way a runbook writes it.
+        limit: String,
         /// The runbook's warning.
         message: Option<String>,
     },
@@ -143,6 +172,8 @@ pub enum RunEvent {
         elapsed_ms: u64,
         /// Its limit.
         limit_ms: u64,
+        /// Its limit the way a runbook writes it.
+        limit: String,
     },
     /// A step ended.
     StepEnd {

@@ -5,7 +5,7 @@
 //! failing fails the step), the step's commands, manual instructions and restarts in the order
 //! written, then every `ensure` (polled when it has `within`).
 
-use std::collections::HashMap;
+use std::cell::RefCell;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -18,6 +18,8 @@ use crate::host::{Host, HostConfig, HostError, Outcome, RunState, StreamLine};
 use crate::journal::{Journal, new_run_id};
 use crate::plan::{Plan, PlanAction, PlanStep};
 use crate::redact::Redactor;
+use crate::sink::{Sink, watch};
+use crate::window::Windows;
 
 /// The error of a step stopped by Ctrl-C.
 pub const INTERRUPTED: &str = "interrupted by the operator (Ctrl-C); resume the run to go on";
@@ -223,11 +225,9 @@ impl<'a> Run<'a> {
         Run {
             plan,
             config,
-            console,
-            journal,
+            sink: Sink::new(console, journal, &config.redactor),
             host: None,
-            windows: HashMap::new(),
-            warnings: Vec::new(),
+            windows: Windows::new(&plan.windows),
             preconfirmed: None,
         }
     }
@@ -249,7 +249,7 @@ impl<'a> Run<'a> {
                 error: Some(error.to_string()),
                 elapsed_ms: millis(started.elapsed()),
             })?;
-            let _ = self.journal.sync();
+            let _ = self.sink.sync();
             return Err(error);
         }
         if let Some(last) = recheck {
@@ -281,7 +281,7 @@ impl<'a> Run<'a> {
                 break;
             }
             let step_started = Instant::now();
-            run.open_windows(&step.id);
+            let opened = run.windows.open(&step.id);
             run.emit(RunEvent::StepStart {
                 index: step.index,
                 total: plan.steps.len(),
@@ -289,6 +289,7 @@ impl<'a> Run<'a> {
                 doc: step.doc.clone(),
                 title: step.title.clone(),
             })?;
+            run.sink.emit_all(opened)?;
             let (status, error) = run.step(step, &done_actions).await?;
             done_actions.clear();
             run.emit(RunEvent::StepEnd {
@@ -297,11 +298,11 @@ impl<'a> Run<'a> {
                 error: error.clone(),
                 elapsed_ms: millis(step_started.elapsed()),
             })?;
-            run.check_windows()?;
-            run.close_windows(&step.id)?;
-            run.journal
-                .sync()
-                .map_err(|source| run.journal_error(source))?;
+            let due = run.windows.due();
+            run.sink.emit_all(due)?;
+            let closed = run.windows.close(&step.id);
+            run.sink.emit_all(closed)?;
+            run.sink.sync()?;
             match status {
                 StepStatus::Done => done += 1,
                 StepStatus::Skipped => skipped += 1,
@@ -332,21 +333,19 @@ impl<'a> Run<'a> {
         if let RunEvent::RunEnd { step, error, .. } = recorded {
             end = (end.0, step, error);
         }
-        run.journal
-            .sync()
-            .map_err(|source| run.journal_error(source))?;
+        run.sink.sync()?;
         if let Some(host) = run.host.take() {
             host.shutdown().await;
         }
         Ok(RunSummary {
             run_id,
-            dir: run.journal.dir.clone(),
+            dir: run.sink.dir().to_path_buf(),
             status: end.0,
             done,
             skipped,
             stopped_at: end.1,
             error: end.2,
-            warnings: std::mem::take(&mut run.warnings),
+            warnings: run.windows.report(),
         })
     }
 }
@@ -356,23 +355,16 @@ struct Run<'a> {
     preconfirmed: Option<(String, String)>,
     plan: &'a Plan,
     config: &'a RunConfig,
-    console: &'a mut dyn Console,
-    journal: Journal,
+    /// Every event and line goes through here: masked, shown, recorded.
+    sink: Sink<'a>,
     host: Option<Host>,
-    /// Open windows: when they opened and whether their warning was given.
-    windows: HashMap<String, (Instant, bool)>,
-    warnings: Vec<String>,
+    windows: Windows<'a>,
 }
 
 impl Run<'_> {
     /// Masks secrets in an event, then shows and records it; returns what was recorded.
     fn emit(&mut self, event: RunEvent) -> Result<RunEvent, RunError> {
-        let event = self.config.redactor.value(event);
-        self.console.event(&event);
-        self.journal
-            .record(&event)
-            .map_err(|source| self.journal_error(source))?;
-        Ok(event)
+        self.sink.emit(event)
     }
 
     fn interrupted(&self) -> bool {
@@ -382,24 +374,22 @@ impl Run<'_> {
             .is_some_and(|rx| *rx.borrow())
     }
 
-    /// Sleeps, waking early on an interrupt.
-    async fn pause(&self, how_long: Duration) {
-        match self.config.interrupt.clone() {
-            Some(mut rx) => {
-                tokio::select! {
-                    _ = tokio::time::sleep(how_long) => {}
-                    _ = rx.wait_for(|v| *v) => {}
+    /// Sleeps, waking early on an interrupt; windows are warned about on time meanwhile.
+    async fn pause(&mut self, how_long: Duration) -> Result<(), RunError> {
+        let interrupt = self.config.interrupt.clone();
+        let sleep = async move {
+            match interrupt {
+                Some(mut rx) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep(how_long) => {}
+                        _ = rx.wait_for(|v| *v) => {}
+                    }
                 }
+                None => tokio::time::sleep(how_long).await,
             }
-            None => tokio::time::sleep(how_long).await,
-        }
-    }
-
-    fn journal_error(&self, source: std::io::Error) -> RunError {
-        RunError::Journal {
-            dir: self.journal.dir.display().to_string(),
-            source,
-        }
+        };
+        let sink = RefCell::new(&mut self.sink);
+        watch(&mut self.windows, &sink, sleep).await
     }
 
     async fn start_shell(&mut self, reason: &str) -> Result<(), RunError> {
@@ -521,9 +511,7 @@ impl Run<'_> {
             step: step.id.clone(),
             action: position,
         })?;
-        self.journal
-            .sync()
-            .map_err(|source| self.journal_error(source))
+        self.sink.sync()
     }
 
     fn decide(&mut self, step: &PlanStep, instruction: &str) -> Decision {
@@ -531,7 +519,7 @@ impl Run<'_> {
             Some((id, by)) if id == step.id => Decision::Confirm(by),
             other => {
                 self.preconfirmed = other;
-                self.console.manual(step, instruction)
+                self.sink.console().manual(step, instruction)
             }
         }
     }
@@ -565,7 +553,16 @@ impl Run<'_> {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let (held, error) = match self.host_mut().await?.eval(code, Some(CHECK_TIMEOUT)).await {
+            self.host_mut().await?;
+            let host = self.host.as_mut().expect("a host is running");
+            let sink = RefCell::new(&mut self.sink);
+            let evaluated = watch(
+                &mut self.windows,
+                &sink,
+                host.eval(code, Some(CHECK_TIMEOUT)),
+            )
+            .await?;
+            let (held, error) = match evaluated {
                 Ok(outcome) => (outcome.value == Some(true), evaluation_error(&outcome)),
                 Err(e) => {
                     self.lost(step, &e.to_string()).await?;
@@ -585,8 +582,7 @@ impl Run<'_> {
                 })?;
                 return Ok(held);
             }
-            self.check_windows()?;
-            self.pause(every.unwrap_or(DEFAULT_POLL)).await;
+            self.pause(every.unwrap_or(DEFAULT_POLL)).await?;
         }
     }
 
@@ -629,33 +625,21 @@ impl Run<'_> {
                 return Ok(Err(INTERRUPTED.to_owned()));
             }
             if attempt > 1 && !pause.is_zero() {
-                self.pause(pause).await;
+                self.pause(pause).await?;
             }
-            let started = Instant::now();
-            let redactor = &self.config.redactor;
             self.host_mut().await?;
+            self.emit(RunEvent::CommandStart {
+                step: step.to_owned(),
+                code: code.to_owned(),
+                attempt,
+                timeout_ms: timeout.map(millis),
+            })?;
+            let started = Instant::now();
             let host = self.host.as_mut().expect("a host is running");
-            let console = &mut *self.console;
-            let journal = &mut self.journal;
-            let mut journal_failed = None;
-            let result = host
-                .run(code, timeout, |mut line| {
-                    if let std::borrow::Cow::Owned(masked) = redactor.text(&line.text) {
-                        line.text = masked;
-                    }
-                    console.line(step, &line);
-                    let stream = serde_json::to_value(line.stream)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default();
-                    if let Err(e) = journal.transcript(step, &stream, &line.text) {
-                        journal_failed = Some(e);
-                    }
-                })
-                .await;
-            if let Some(e) = journal_failed {
-                return Err(self.journal_error(e));
-            }
+            let sink = RefCell::new(&mut self.sink);
+            let running = host.run(code, timeout, |line| sink.borrow_mut().line(step, line));
+            let result = watch(&mut self.windows, &sink, running).await?;
+            self.sink.check()?;
             let outcome = match result {
                 Ok(outcome) => outcome,
                 Err(e) => {
@@ -666,7 +650,13 @@ impl Run<'_> {
             };
             let succeeded = outcome.succeeded(accept_exit);
             let tail: Vec<StreamLine> = outcome.tail.clone();
-            let failure = outcome.failure.clone();
+            // A command stopped by Ctrl-C may fail with whatever PowerShell was doing when the
+            // stop reached it (loading a module, say): the operator's interruption is the reason.
+            let failure = if outcome.interrupted {
+                Some(INTERRUPTED.to_owned())
+            } else {
+                outcome.failure.clone()
+            };
             self.emit(RunEvent::Command {
                 step: step.to_owned(),
                 code: code.to_owned(),
@@ -676,6 +666,7 @@ impl Run<'_> {
                 last_exit_code: outcome.last_exit_code,
                 succeeded,
                 timed_out: outcome.timed_out,
+                interrupted: outcome.interrupted,
                 failure: failure.clone(),
                 tail,
                 elapsed_ms: millis(started.elapsed()),
@@ -752,54 +743,6 @@ impl Run<'_> {
         }
         Ok(())
     }
-
-    fn open_windows(&mut self, step: &str) {
-        for w in self.plan.windows.iter().filter(|w| w.from == step) {
-            self.windows
-                .entry(w.name.clone())
-                .or_insert((Instant::now(), false));
-        }
-    }
-
-    fn check_windows(&mut self) -> Result<(), RunError> {
-        let plan = self.plan;
-        for w in &plan.windows {
-            let Some((opened, warned)) = self.windows.get(&w.name).copied() else {
-                continue;
-            };
-            let elapsed = opened.elapsed();
-            if !warned && elapsed > Duration::from_millis(w.limit_ms) {
-                self.windows.insert(w.name.clone(), (opened, true));
-                self.warnings.push(format!(
-                    "window `{}` open for {}s (limit {}s)",
-                    w.name,
-                    elapsed.as_secs(),
-                    w.limit_ms / 1000
-                ));
-                self.emit(RunEvent::WindowWarning {
-                    window: w.name.clone(),
-                    elapsed_ms: millis(elapsed),
-                    limit_ms: w.limit_ms,
-                    message: w.warn.clone(),
-                })?;
-            }
-        }
-        Ok(())
-    }
-
-    fn close_windows(&mut self, step: &str) -> Result<(), RunError> {
-        let plan = self.plan;
-        for w in plan.windows.iter().filter(|w| w.to == step) {
-            if let Some((opened, _)) = self.windows.remove(&w.name) {
-                self.emit(RunEvent::WindowEnd {
-                    window: w.name.clone(),
-                    elapsed_ms: millis(opened.elapsed()),
-                    limit_ms: w.limit_ms,
-                })?;
-            }
-        }
-        Ok(())
-    }
 }
 
 fn evaluation_error(outcome: &Outcome) -> Option<String> {
@@ -816,7 +759,9 @@ fn describe_failure(
     timeout: Option<Duration>,
 ) -> String {
     if outcome.timed_out {
-        let limit = timeout.map_or(String::new(), |t| format!(" of {}s", t.as_secs()));
+        let limit = timeout.map_or(String::new(), |t| {
+            format!(" of {}", crate::window::duration(millis(t)))
+        });
         return match outcome.state {
             RunState::Killed => format!(
                 "timed out after its limit{limit}; PowerShell was killed and its session state lost"

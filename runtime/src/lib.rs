@@ -9,7 +9,9 @@ pub mod journal;
 pub mod params;
 pub mod plan;
 pub mod redact;
+mod sink;
 pub mod syntax;
+pub mod window;
 
 pub use params::{ParamError, ParamValues};
 pub use plan::{Plan, plan};

@@ -81,6 +81,22 @@ pub enum Stream {
     Stderr,
 }
 
+impl Stream {
+    /// The stream's name, as the journal and the transcript write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stream::Output => "output",
+            Stream::Error => "error",
+            Stream::Warning => "warning",
+            Stream::Verbose => "verbose",
+            Stream::Debug => "debug",
+            Stream::Information => "information",
+            Stream::Stdout => "stdout",
+            Stream::Stderr => "stderr",
+        }
+    }
+}
+
 /// One line of a command's streams.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StreamLine {

@@ -1,0 +1,161 @@
+//! Steps, their actions and their checks, in the order they happen: an action is shown when it
+//! starts, its output follows under it, and its result closes it.
+
+use tejun_runtime::event::{RunEvent, StepStatus};
+use tejun_runtime::host::RunState;
+
+use super::{INDENT, code_lines};
+use crate::style::{Paint, Tone};
+
+/// The lines for an event about the run, a step or an action; `None` for other events.
+pub(super) fn render(event: &RunEvent, total: usize, paint: Paint) -> Option<Vec<String>> {
+    let lines = match event {
+        RunEvent::RunStart {
+            run_id,
+            runbook,
+            steps,
+            ..
+        } => vec![format!("run {run_id}: {runbook}, {steps} steps")],
+        RunEvent::Resume { from_step, forced } => {
+            let forced = if *forced {
+                " (forced: the runbook changed since the run started)"
+            } else {
+                ""
+            };
+            vec![format!("resuming from step `{from_step}`{forced}")]
+        }
+        RunEvent::ShellStart {
+            version, reason, ..
+        } => vec![format!("  PowerShell {version} started ({reason})")],
+        RunEvent::StepStart {
+            index,
+            step,
+            doc,
+            title,
+            ..
+        } => {
+            let doc = doc
+                .as_deref()
+                .map_or(String::new(), |d| format!(" (doc {d})"));
+            let heading = format!("[{index}/{total}] {title}{doc}");
+            vec![
+                String::new(),
+                format!(
+                    "{}  {}",
+                    paint.paint(Tone::Heading, &heading),
+                    paint.paint(Tone::Dim, &format!("[{step}]"))
+                ),
+            ]
+        }
+        RunEvent::CommandStart { code, attempt, .. } => {
+            let keyword = if *attempt > 1 {
+                format!("run (try {attempt})")
+            } else {
+                "run".to_owned()
+            };
+            under(&keyword, code_lines(code))
+        }
+        RunEvent::Command {
+            succeeded,
+            state,
+            timed_out,
+            interrupted,
+            exit,
+            last_exit_code,
+            failure,
+            elapsed_ms,
+            ..
+        } => {
+            let verdict = if *succeeded {
+                paint.paint(Tone::Good, "ok")
+            } else {
+                let word = match state {
+                    _ if *interrupted => "interrupted",
+                    _ if *timed_out => "timed out",
+                    RunState::Killed => "killed",
+                    RunState::Stopped => "stopped",
+                    RunState::Completed | RunState::Failed => "failed",
+                };
+                paint.paint(Tone::Bad, word)
+            };
+            let mut notes = vec![format!("{:.1}s", *elapsed_ms as f64 / 1000.0)];
+            if let Some(e) = exit.or(*last_exit_code) {
+                notes.push(format!("exit {e}"));
+            }
+            let mut lines = vec![format!("{INDENT}→ {verdict} [{}]", notes.join(", "))];
+            // An interruption says so in the verdict; its reason would only repeat it.
+            if !*succeeded
+                && !*interrupted
+                && let Some(f) = failure
+            {
+                lines.extend(f.lines().map(|l| format!("{INDENT}  {l}")));
+            }
+            lines
+        }
+        RunEvent::Check {
+            kind,
+            code,
+            held,
+            attempts,
+            error,
+            ..
+        } => {
+            let verdict = if *held {
+                paint.paint(Tone::Good, "holds")
+            } else {
+                paint.paint(Tone::Warn, "does not hold")
+            };
+            let tries = if *attempts > 1 {
+                format!(" after {attempts} checks")
+            } else {
+                String::new()
+            };
+            let mut lines = under(&kind.to_string(), code_lines(code));
+            if let Some(last) = lines.last_mut() {
+                last.push_str(&format!("  → {verdict}{tries}"));
+            }
+            if let Some(e) = error {
+                lines.extend(e.lines().map(|l| format!("{INDENT}  error: {l}")));
+            }
+            lines
+        }
+        RunEvent::Manual {
+            instruction,
+            decision,
+            by,
+            ..
+        } => {
+            let mut lines = under("manual", instruction.lines().map(str::to_owned).collect());
+            if let Some(last) = lines.last_mut() {
+                last.push_str(&format!("  → {decision} by {by}"));
+            }
+            lines
+        }
+        RunEvent::ShellLost { reason, .. } => vec![paint.paint(
+            Tone::Warn,
+            &format!("  ! PowerShell session lost: {reason}"),
+        )],
+        RunEvent::StepEnd { status, error, .. } => {
+            let error = error.as_deref().unwrap_or("");
+            vec![match status {
+                StepStatus::Done => paint.paint(Tone::Good, "  done"),
+                StepStatus::Skipped => paint.paint(Tone::Warn, "  skipped"),
+                StepStatus::Failed => paint.paint(Tone::Bad, &format!("  FAILED: {error}")),
+                StepStatus::Paused => paint.paint(Tone::Warn, &format!("  paused: {error}")),
+            }]
+        }
+        RunEvent::RunEnd { .. } | RunEvent::ActionDone { .. } => Vec::new(),
+        _ => return None,
+    };
+    Some(lines)
+}
+
+/// `  keyword  first line`, then the other lines aligned under the first.
+fn under(keyword: &str, lines: Vec<String>) -> Vec<String> {
+    let mut out = Vec::with_capacity(lines.len().max(1));
+    let mut lines = lines.into_iter();
+    let first = lines.next().unwrap_or_default();
+    out.push(format!("  {keyword:<8} {first}"));
+    out.extend(lines.map(|l| format!("{INDENT}{l}")));
+    out
+}
