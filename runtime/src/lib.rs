@@ -5,6 +5,7 @@ pub mod event;
 pub mod execute;
 pub mod host;
 pub mod journal;
+pub mod lock;
 pub mod params;
 pub mod plan;
 pub mod syntax;
