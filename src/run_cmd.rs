@@ -327,6 +327,17 @@ impl Console for CliConsole {
                 };
                 self.say(format!("resuming from step `{from_step}`{forced}"))
             }
+            RunEvent::LockTakenOver {
+                previous_run_id,
+                previous_pid,
+                previous_host,
+                ..
+            } => self.say(self.paint.paint(
+                Tone::Warn,
+                &format!(
+                    "  ! took over the state folder's lock from run `{previous_run_id}` (pid {previous_pid} on `{previous_host}`), which ended without releasing it"
+                ),
+            )),
             RunEvent::ShellStart {
                 version, reason, ..
             } => self.say(format!("  PowerShell {version} started ({reason})")),

@@ -16,6 +16,7 @@ use tejun_grammar::ast::Value;
 use crate::event::{RunEvent, RunStatus, StepStatus};
 use crate::host::{Host, HostConfig, HostError, Outcome, RunState, StreamLine};
 use crate::journal::{Journal, new_run_id};
+use crate::lock::{Holder, LockError, RunLock};
 use crate::plan::{Plan, PlanAction, PlanStep};
 
 /// The error of a step stopped by Ctrl-C.
@@ -36,6 +37,9 @@ pub struct Resume {
     pub dir: PathBuf,
     /// The index (from 0) of the first step to run.
     pub from: usize,
+    /// How many journal entries the resume was worked out from: when the journal has more once
+    /// the state folder's lock is taken, another tejun went on with the run meanwhile.
+    pub entries: usize,
     /// The last completed step (index from 0), whose postconditions are checked again first:
     /// when they no longer hold, that step runs again.
     pub recheck: Option<usize>,
@@ -106,6 +110,22 @@ pub enum RunError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Host(#[from] HostError),
+    /// Another tejun runs in the state folder.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Locked(#[from] LockError),
+    /// Another tejun went on with the run while this resume was being worked out.
+    #[error("run `{run_id}` went on while this resume was being prepared")]
+    #[diagnostic(
+        code(tejun::run::moved_on),
+        help(
+            "see where it is with `tejun show {run_id}`, then resume it again if it still needs it"
+        )
+    )]
+    MovedOn {
+        /// The run.
+        run_id: String,
+    },
 }
 
 /// How a run ended.
@@ -136,6 +156,7 @@ pub async fn execute(
     console: &mut dyn Console,
 ) -> Result<RunSummary, RunError> {
     let run_id = new_run_id();
+    let lock = RunLock::acquire(&config.root, &Holder::this_process(&run_id, "run"))?;
     let journal = Journal::create(&config.root, &run_id).map_err(|source| RunError::Journal {
         dir: config.root.join("runs").display().to_string(),
         source,
@@ -169,6 +190,7 @@ pub async fn execute(
         params,
         steps: plan.steps.len(),
     })?;
+    run.took_over(&lock)?;
     run.drive(run_id, 0, None).await
 }
 
@@ -179,6 +201,19 @@ pub async fn resume(
     console: &mut dyn Console,
     resume: Resume,
 ) -> Result<RunSummary, RunError> {
+    let lock = RunLock::acquire(
+        &config.root,
+        &Holder::this_process(&resume.run_id, "resume"),
+    )?;
+    let now = Journal::read(&resume.dir).map_err(|source| RunError::Journal {
+        dir: resume.dir.display().to_string(),
+        source,
+    })?;
+    if now.len() != resume.entries {
+        return Err(RunError::MovedOn {
+            run_id: resume.run_id,
+        });
+    }
     let journal = Journal::open(&resume.dir).map_err(|source| RunError::Journal {
         dir: resume.dir.display().to_string(),
         source,
@@ -193,6 +228,7 @@ pub async fn resume(
         from_step,
         forced: resume.forced,
     })?;
+    run.took_over(&lock)?;
     run.drive(resume.run_id, resume.from, resume.recheck).await
 }
 
@@ -339,6 +375,20 @@ impl Run<'_> {
         self.journal
             .record(&event)
             .map_err(|source| self.journal_error(source))
+    }
+
+    /// Journals that the state folder's lock was taken over from a tejun that was killed.
+    fn took_over(&mut self, lock: &RunLock) -> Result<(), RunError> {
+        let Some(previous) = lock.previous.clone() else {
+            return Ok(());
+        };
+        self.emit(RunEvent::LockTakenOver {
+            previous_run_id: previous.run_id,
+            previous_pid: previous.pid,
+            previous_host: previous.host,
+            previous_command: previous.command,
+            previous_started: previous.started,
+        })
     }
 
     fn interrupted(&self) -> bool {
