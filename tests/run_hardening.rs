@@ -273,3 +273,102 @@ fn end_group_of(pid: u64) {
             .status();
     }
 }
+
+/// A runbook whose only command starts a double-forked daemon (it leaves the process group and
+/// the session, and its parent exits at once) and then waits; `options` follow the command.
+#[cfg(target_os = "linux")]
+fn daemon_runbook(folder: &Folder, daemon: &str, waiter: &str, options: &str) -> PathBuf {
+    let path = folder.dir.path().join("daemon.runbook");
+    let source = format!(
+        "runbook daemon {{\n  step start \"Start a daemon\" {{\n    run {{ bash -c '(setsid {daemon} >/dev/null 2>&1 </dev/null &) ; {waiter}' }}{options}\n  }}\n}}\n"
+    );
+    std::fs::write(&path, source).unwrap();
+    path
+}
+
+/// A `sleep` command line only this test process uses.
+#[cfg(target_os = "linux")]
+fn unique_sleep(seconds: u32) -> String {
+    format!("sleep {seconds}.{}", std::process::id())
+}
+
+/// The live processes whose command line is exactly `cmdline`.
+#[cfg(target_os = "linux")]
+fn running(cmdline: &str) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let cmd = std::fs::read_to_string(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let zombie = stat
+                .rsplit_once(')')
+                .is_some_and(|(_, rest)| rest.split_whitespace().next() == Some("Z"));
+            !zombie && cmd.trim_end_matches('\0').replace('\0', " ") == cmdline
+        })
+        .collect()
+}
+
+/// Waits up to `seconds` for `cmdline` to be running (`true`) or gone (`false`); kills what is
+/// left when it fails.
+#[cfg(target_os = "linux")]
+fn wait_until(cmdline: &str, up: bool, seconds: u64) {
+    let give_up = Instant::now() + Duration::from_secs(seconds);
+    while running(cmdline).is_empty() == up {
+        if Instant::now() > give_up {
+            for pid in running(cmdline) {
+                let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            }
+            panic!(
+                "`{cmdline}` {}",
+                if up { "never started" } else { "still running" }
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_timeout_ends_a_double_forked_daemon_the_step_started() {
+    let folder = Folder::new();
+    let (daemon, waiter) = (unique_sleep(622), unique_sleep(623));
+    let runbook = daemon_runbook(&folder, &daemon, &waiter, " timeout 2s");
+    let mut cmd = folder.tejun(&["run", runbook.to_str().unwrap()]);
+    let out = finish(&mut cmd, 1, Duration::from_secs(120));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("timed out"),
+        "{}",
+        text(&out)
+    );
+    wait_until(&daemon, false, 5);
+    wait_until(&waiter, false, 5);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_second_ctrl_c_ends_the_daemons_before_tejun_exits() {
+    let folder = Folder::new();
+    let (daemon, waiter) = (unique_sleep(624), unique_sleep(625));
+    let runbook = daemon_runbook(&folder, &daemon, &waiter, "");
+    let mut child = folder
+        .tejun(&["run", runbook.to_str().unwrap()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until(&daemon, true, 60);
+    // Both presses before the first one's stop (250 ms) gets to end anything itself.
+    for _ in 0..2 {
+        let _ = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    wait_until(&daemon, false, 5);
+    wait_until(&waiter, false, 5);
+}

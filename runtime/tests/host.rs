@@ -428,6 +428,34 @@ async fn assert_all_end(cmdlines: &[&str]) {
     }
 }
 
+/// Waits up to five seconds until no `sleep` is a zombie child of this process: tejun (here the
+/// test process) is the subreaper of what the sessions start, so it must reap what it kills.
+#[cfg(target_os = "linux")]
+async fn assert_no_zombie_sleeps() {
+    let me = std::process::id().to_string();
+    let zombies = || -> Vec<String> {
+        std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+            .filter(|stat| {
+                let fields: Vec<&str> = stat
+                    .rsplit_once(')')
+                    .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+                stat.contains("(sleep)")
+                    && fields.first() == Some(&"Z")
+                    && fields.get(1) == Some(&me.as_str())
+            })
+            .collect()
+    };
+    let give_up = Instant::now() + Duration::from_secs(5);
+    while !zombies().is_empty() {
+        assert!(Instant::now() < give_up, "zombies left: {:?}", zombies());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Checks that both sleeps really started, so the test cannot pass by running nothing.
 #[cfg(target_os = "linux")]
 async fn assert_started(cmdline: &str) {
@@ -479,6 +507,7 @@ async fn a_timeout_ends_a_double_forked_daemon() {
     assert!(outcome.timed_out, "{outcome:?}");
     assert_all_end(&[&daemon, &waiter]).await;
     host.shutdown().await;
+    assert_no_zombie_sleeps().await;
 }
 
 #[cfg(target_os = "linux")]
