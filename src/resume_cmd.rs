@@ -174,6 +174,7 @@ fn prepare(args: &ResumeArgs, color: bool) -> Result<u8, String> {
         run_id: args.run.clone(),
         dir,
         from,
+        entries: entries.len(),
         recheck,
         confirmed,
         forced,

@@ -85,6 +85,8 @@ where
                 "\ninterrupted: stopping the current command (press Ctrl-C again to quit at once)"
             );
             if tokio::signal::ctrl_c().await.is_ok() {
+                // Exiting skips every destructor: end the sessions and what they started first.
+                tejun_runtime::host::kill_all();
                 std::process::exit(130);
             }
         }

@@ -91,6 +91,11 @@ fn describe(e: &serde_json::Value) -> String {
             s("from_step"),
             if e["forced"] == true { " (forced)" } else { "" }
         ),
+        "lock_taken_over" => format!(
+            "took over the lock left by run `{}` (pid {}), which ended without releasing it",
+            s("previous_run_id"),
+            e["previous_pid"]
+        ),
         "shell_start" => format!("PowerShell {} started ({})", s("version"), s("reason")),
         "step_start" => format!(
             "step {}/{} `{}`: {}",

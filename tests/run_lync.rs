@@ -440,6 +440,10 @@ fn a_run_killed_mid_step_resumes_without_repeating_completed_steps() {
     }
     assert_eq!(starts_of(&journal, "install-update"), 2);
     assert_eq!(ended(&journal)["status"], "succeeded");
+    // The killed tejun never released the state folder's lock: the resume took it over.
+    let resumed = journal.iter().position(|e| e["event"] == "resume").unwrap();
+    assert_eq!(journal[resumed + 1]["event"], "lock_taken_over");
+    assert_eq!(journal[resumed + 1]["previous_command"], "run");
     let state = sim.state();
     assert_eq!(state["InstalledVersion"], state["AvailableVersion"]);
 }

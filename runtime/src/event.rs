@@ -35,6 +35,20 @@ pub enum RunEvent {
         /// Whether the runbook changed since the run started and `--force` was given.
         forced: bool,
     },
+    /// The state folder's lock was left by a tejun that ended without releasing it (killed), and
+    /// this run took it over. Comes right after `run_start` or `resume`.
+    LockTakenOver {
+        /// The run the dead tejun was running (`unknown` when its `lock.json` was unreadable).
+        previous_run_id: String,
+        /// Its process id (0 when unknown).
+        previous_pid: u32,
+        /// The machine it ran on.
+        previous_host: String,
+        /// `run` or `resume`.
+        previous_command: String,
+        /// When it took the lock.
+        previous_started: String,
+    },
     /// PowerShell started (at the beginning, or again after `restart shell` or a lost session).
     ShellStart {
         /// PowerShell's version.

@@ -16,6 +16,7 @@ use tejun_grammar::ast::Value;
 use crate::event::{CheckKind, ManualDecision, RunEvent, RunStatus, StepStatus};
 use crate::host::{Host, HostConfig, HostError, Outcome, RunState, StreamLine};
 use crate::journal::{Journal, new_run_id};
+use crate::lock::{Holder, LockError, RunLock};
 use crate::plan::{Plan, PlanAction, PlanStep};
 use crate::redact::Redactor;
 use crate::sink::{Sink, watch};
@@ -39,6 +40,9 @@ pub struct Resume {
     pub dir: PathBuf,
     /// The index (from 0) of the first step to run.
     pub from: usize,
+    /// How many journal entries the resume was worked out from: when the journal has more once
+    /// the state folder's lock is taken, another tejun went on with the run meanwhile.
+    pub entries: usize,
     /// The last completed step (index from 0), whose postconditions are checked again first:
     /// when they no longer hold, that step runs again.
     pub recheck: Option<usize>,
@@ -114,6 +118,22 @@ pub enum RunError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Host(#[from] HostError),
+    /// Another tejun runs in the state folder.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Locked(#[from] LockError),
+    /// Another tejun went on with the run while this resume was being worked out.
+    #[error("run `{run_id}` went on while this resume was being prepared")]
+    #[diagnostic(
+        code(tejun::run::moved_on),
+        help(
+            "see where it is with `tejun show {run_id}`, then resume it again if it still needs it"
+        )
+    )]
+    MovedOn {
+        /// The run.
+        run_id: String,
+    },
 }
 
 /// How a run ended.
@@ -144,6 +164,7 @@ pub async fn execute(
     console: &mut dyn Console,
 ) -> Result<RunSummary, RunError> {
     let run_id = new_run_id();
+    let lock = RunLock::acquire(&config.root, &Holder::this_process(&run_id, "run"))?;
     let journal = Journal::create(&config.root, &run_id).map_err(|source| RunError::Journal {
         dir: config.root.join("runs").display().to_string(),
         source,
@@ -177,6 +198,7 @@ pub async fn execute(
         params,
         steps: plan.steps.len(),
     })?;
+    run.took_over(&lock)?;
     run.drive(run_id, 0, None, Default::default()).await
 }
 
@@ -187,6 +209,19 @@ pub async fn resume(
     console: &mut dyn Console,
     resume: Resume,
 ) -> Result<RunSummary, RunError> {
+    let lock = RunLock::acquire(
+        &config.root,
+        &Holder::this_process(&resume.run_id, "resume"),
+    )?;
+    let now = Journal::read(&resume.dir).map_err(|source| RunError::Journal {
+        dir: resume.dir.display().to_string(),
+        source,
+    })?;
+    if now.len() != resume.entries {
+        return Err(RunError::MovedOn {
+            run_id: resume.run_id,
+        });
+    }
     let journal = Journal::open(&resume.dir).map_err(|source| RunError::Journal {
         dir: resume.dir.display().to_string(),
         source,
@@ -201,6 +236,7 @@ pub async fn resume(
         from_step,
         forced: resume.forced,
     })?;
+    run.took_over(&lock)?;
     run.drive(
         resume.run_id,
         resume.from,
@@ -365,6 +401,21 @@ impl Run<'_> {
     /// Masks secrets in an event, then shows and records it; returns what was recorded.
     fn emit(&mut self, event: RunEvent) -> Result<RunEvent, RunError> {
         self.sink.emit(event)
+    }
+
+    /// Journals that the state folder's lock was taken over from a tejun that was killed.
+    fn took_over(&mut self, lock: &RunLock) -> Result<(), RunError> {
+        let Some(previous) = lock.previous.clone() else {
+            return Ok(());
+        };
+        self.emit(RunEvent::LockTakenOver {
+            previous_run_id: previous.run_id,
+            previous_pid: previous.pid,
+            previous_host: previous.host,
+            previous_command: previous.command,
+            previous_started: previous.started,
+        })?;
+        Ok(())
     }
 
     fn interrupted(&self) -> bool {

@@ -6,6 +6,7 @@ pub mod execute;
 pub mod history;
 pub mod host;
 pub mod journal;
+pub mod lock;
 pub mod params;
 pub mod plan;
 pub mod redact;

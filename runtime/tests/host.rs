@@ -260,14 +260,16 @@ async fn a_command_that_ignores_stop_is_killed() {
     let mut host = host().await;
     let started = Instant::now();
     let outcome = host
+        // Long enough for the sleep to have begun even on a loaded machine: a stop that reaches
+        // PowerShell before the pipeline runs ends it as stopped, not killed.
         .run(
             "[System.Threading.Thread]::Sleep(600000)",
-            Some(Duration::from_millis(500)),
+            Some(Duration::from_millis(2000)),
             |_| {},
         )
         .await
         .unwrap();
-    assert_eq!(outcome.state, RunState::Killed);
+    assert_eq!(outcome.state, RunState::Killed, "{outcome:?}");
     assert!(outcome.timed_out);
     assert!(
         started.elapsed() < Duration::from_secs(15),
@@ -369,4 +371,177 @@ async fn control_characters_quotes_and_backslashes_survive_the_protocol() {
     assert!(outcome.succeeded(&[0]));
     assert_eq!(out, ["tab\there\\back\"quote\u{1}end"]);
     host.shutdown().await;
+}
+
+/// A command line no other test (or other checkout's test run) uses: `sleep` with a fraction made
+/// of this process's id, so a `/proc` scan finds exactly what this test started.
+#[cfg(target_os = "linux")]
+fn unique_sleep(seconds: u32) -> String {
+    format!("sleep {seconds}.{}", std::process::id())
+}
+
+/// The live processes (zombies are dead) whose command line is exactly `cmdline`.
+#[cfg(target_os = "linux")]
+fn running(cmdline: &str) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let cmd = std::fs::read_to_string(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let zombie = stat
+                .rsplit_once(')')
+                .is_some_and(|(_, rest)| rest.split_whitespace().next() == Some("Z"));
+            !zombie && cmd.trim_end_matches('\0').replace('\0', " ") == cmdline
+        })
+        .collect()
+}
+
+/// Waits up to five seconds for every process with one of these command lines to end, and says
+/// which are still running if they do not.
+#[cfg(target_os = "linux")]
+async fn assert_all_end(cmdlines: &[&str]) {
+    let give_up = Instant::now() + Duration::from_secs(5);
+    loop {
+        let left: Vec<(&str, Vec<u32>)> = cmdlines
+            .iter()
+            .map(|c| (*c, running(c)))
+            .filter(|(_, pids)| !pids.is_empty())
+            .collect();
+        if left.is_empty() {
+            return;
+        }
+        if Instant::now() > give_up {
+            for (_, pids) in &left {
+                for pid in pids {
+                    let _ = std::process::Command::new("kill")
+                        .args(["-9", &pid.to_string()])
+                        .status();
+                }
+            }
+            panic!("still running (now killed by the test): {left:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits up to five seconds until no `sleep` is a zombie child of this process: tejun (here the
+/// test process) is the subreaper of what the sessions start, so it must reap what it kills.
+#[cfg(target_os = "linux")]
+async fn assert_no_zombie_sleeps() {
+    let me = std::process::id().to_string();
+    let zombies = || -> Vec<String> {
+        std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+            .filter(|stat| {
+                let fields: Vec<&str> = stat
+                    .rsplit_once(')')
+                    .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+                stat.contains("(sleep)")
+                    && fields.first() == Some(&"Z")
+                    && fields.get(1) == Some(&me.as_str())
+            })
+            .collect()
+    };
+    let give_up = Instant::now() + Duration::from_secs(5);
+    while !zombies().is_empty() {
+        assert!(Instant::now() < give_up, "zombies left: {:?}", zombies());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Checks that both sleeps really started, so the test cannot pass by running nothing.
+#[cfg(target_os = "linux")]
+async fn assert_started(cmdline: &str) {
+    let give_up = Instant::now() + Duration::from_secs(30);
+    while running(cmdline).is_empty() {
+        assert!(Instant::now() < give_up, "`{cmdline}` never started");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_timeout_ends_what_left_the_process_group() {
+    let mut host = host().await;
+    let (daemon, waiter) = (unique_sleep(613), unique_sleep(614));
+    let code = format!("bash -c 'setsid {daemon} & {waiter}'");
+    let check = tokio::spawn({
+        let daemon = daemon.clone();
+        async move { assert_started(&daemon).await }
+    });
+    let outcome = host
+        .run(&code, Some(Duration::from_millis(1500)), |_| {})
+        .await
+        .unwrap();
+    check.await.unwrap();
+    assert!(outcome.timed_out, "{outcome:?}");
+    assert_all_end(&[&daemon, &waiter]).await;
+    let (after, out) = run(&mut host, "'alive'").await;
+    assert!(after.succeeded(&[0]));
+    assert_eq!(out, ["alive"]);
+    host.shutdown().await;
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_timeout_ends_a_double_forked_daemon() {
+    let mut host = host().await;
+    let (daemon, waiter) = (unique_sleep(615), unique_sleep(616));
+    let code = format!("bash -c '(setsid {daemon} &) ; {waiter}'");
+    let check = tokio::spawn({
+        let daemon = daemon.clone();
+        async move { assert_started(&daemon).await }
+    });
+    let outcome = host
+        .run(&code, Some(Duration::from_millis(1500)), |_| {})
+        .await
+        .unwrap();
+    check.await.unwrap();
+    assert!(outcome.timed_out, "{outcome:?}");
+    assert_all_end(&[&daemon, &waiter]).await;
+    host.shutdown().await;
+    assert_no_zombie_sleeps().await;
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupt_ends_what_the_command_started() {
+    let mut host = host().await;
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    host.set_interrupt(rx);
+    let (daemon, waiter) = (unique_sleep(617), unique_sleep(618));
+    let code = format!("bash -c '(setsid {daemon} &) ; {waiter}'");
+    let press = tokio::spawn({
+        let daemon = daemon.clone();
+        async move {
+            assert_started(&daemon).await;
+            let _ = tx.send(true);
+        }
+    });
+    let outcome = host.run(&code, None, |_| {}).await.unwrap();
+    press.await.unwrap();
+    assert!(outcome.interrupted, "{outcome:?}");
+    assert_all_end(&[&daemon, &waiter]).await;
+    host.shutdown().await;
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn ending_the_session_ends_the_daemons_it_left() {
+    let mut host = host().await;
+    let daemon = unique_sleep(619);
+    // A daemon lets go of the output, or PowerShell would wait for it.
+    let code = format!("bash -c '(setsid {daemon} >/dev/null 2>&1 </dev/null &)'");
+    let (outcome, _) = run(&mut host, &code).await;
+    assert!(outcome.succeeded(&[0]), "{outcome:?}");
+    assert_started(&daemon).await;
+    host.shutdown().await;
+    assert_all_end(&[&daemon]).await;
 }

@@ -24,6 +24,17 @@ pub(super) fn render(event: &RunEvent, total: usize, paint: Paint) -> Option<Vec
             };
             vec![format!("resuming from step `{from_step}`{forced}")]
         }
+        RunEvent::LockTakenOver {
+            previous_run_id,
+            previous_pid,
+            previous_host,
+            ..
+        } => vec![paint.paint(
+            Tone::Warn,
+            &format!(
+                "  ! took over the state folder's lock from run `{previous_run_id}` (pid {previous_pid} on `{previous_host}`), which ended without releasing it"
+            ),
+        )],
         RunEvent::ShellStart {
             version, reason, ..
         } => vec![format!("  PowerShell {version} started ({reason})")],

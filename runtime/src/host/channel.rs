@@ -1,17 +1,56 @@
 //! The control channel and process-tree handling, one implementation per OS behind the same
-//! functions. Unix: a Unix domain socket in the session's private (0700) directory, and a process
-//! group for the child.
+//! functions. Unix: a Unix domain socket in the session's private (0700) directory, a process
+//! group for the child, and on Linux a walk of `/proc` that finds everything the session started,
+//! also what left the group or the session. Windows has no implementation yet (issue 9: a Job
+//! Object per session will sit behind the same functions and [`Session`]).
+
+/// The environment variable whose value marks every process a session starts: children inherit
+/// it, and it stays when a process leaves its process group or session or loses its parent.
+pub(crate) const MARK: &str = "TEJUN_SESSION";
+
+/// What ending a session needs to know about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Session {
+    /// The process tejun started: `pwsh`, or the .NET tool's launcher in front of it. It leads
+    /// the session's process group.
+    pub(crate) launcher: u32,
+    /// PowerShell itself (the launcher's child when `pwsh` is a launcher).
+    pub(crate) shell: u32,
+    /// The value of [`MARK`] in the session's environment.
+    pub(crate) mark: String,
+}
 
 #[cfg(unix)]
 mod unix {
+    use std::collections::{HashMap, HashSet};
     use std::path::{Path, PathBuf};
+    use std::sync::Mutex;
+    use std::time::{Duration, Instant};
 
+    use nix::sys::signal::{Signal, kill, killpg};
+    use nix::unistd::Pid;
     use tokio::net::UnixListener;
     use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
     use tokio::process::{Child, Command};
 
+    use super::{MARK, Session};
+
     pub(crate) type Reader = OwnedReadHalf;
     pub(crate) type Writer = OwnedWriteHalf;
+
+    /// How many times the tree is collected and killed: a process may fork between a scan and
+    /// the kill, and the next scan finds its child.
+    const KILL_ROUNDS: usize = 10;
+
+    /// How long to wait for killed processes re-parented to tejun to become zombies to reap.
+    const REAP_WITHIN: Duration = Duration::from_millis(300);
+
+    /// The sessions of this process that have not ended, for [`kill_all`].
+    static LIVE: Mutex<Vec<Session>> = Mutex::new(Vec::new());
+
+    /// Every launcher this process started: tokio waits for them, so tejun never kills or reaps
+    /// one as an adopted orphan (even after its session ended and before tokio reaped it).
+    static LAUNCHED: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 
     pub(crate) struct Listener {
         listener: UnixListener,
@@ -50,14 +89,66 @@ mod unix {
         cmd.process_group(0);
     }
 
-    /// Terminates the child's process group gently, then kills it.
-    pub(crate) async fn kill_tree(child: &mut Child) {
-        use nix::sys::signal::{Signal, killpg};
-        use nix::unistd::Pid;
+    /// Makes tejun the child subreaper (Linux): a process whose parent dies while a session runs
+    /// (a double-forked daemon) becomes tejun's child instead of init's, so tejun can find it
+    /// and must reap it. Elsewhere this does nothing.
+    pub(crate) fn adopt_orphans() {
+        #[cfg(target_os = "linux")]
+        {
+            static ONCE: std::sync::Once = std::sync::Once::new();
+            ONCE.call_once(|| {
+                // Without it orphans go to init; the mark still finds them, so failing is fine.
+                let _ = nix::sys::prctl::set_child_subreaper(true);
+            });
+        }
+    }
+
+    /// Records a launcher as soon as it is started, before anything may sweep.
+    pub(crate) fn launched(pid: u32) {
+        if let Ok(mut launched) = LAUNCHED.lock()
+            && !launched.contains(&pid)
+        {
+            launched.push(pid);
+        }
+    }
+
+    /// Records a live session (again when its shell's id is known), for [`kill_all`].
+    pub(crate) fn register(session: &Session) {
+        if let Ok(mut live) = LIVE.lock() {
+            live.retain(|s| s.launcher != session.launcher);
+            live.push(session.clone());
+        }
+    }
+
+    /// Forgets a session that ended.
+    pub(crate) fn forget(session: &Session) {
+        if let Ok(mut live) = LIVE.lock() {
+            live.retain(|s| s.launcher != session.launcher);
+        }
+    }
+
+    /// Kills every live session and everything each started, at once: for a process that is
+    /// about to exit (a second Ctrl-C).
+    pub(crate) fn kill_all() {
+        let live = LIVE.lock().map(|l| l.clone()).unwrap_or_default();
+        for session in &live {
+            kill_group(session);
+            end_strays(session);
+        }
+    }
+
+    /// Kills the session's process group at once.
+    pub(crate) fn kill_group(session: &Session) {
+        let _ = killpg(Pid::from_raw(session.launcher as i32), Signal::SIGKILL);
+    }
+
+    /// Terminates the child's process group gently, then kills it and everything else the
+    /// session started.
+    pub(crate) async fn kill_tree(child: &mut Child, session: &Session) {
         if let Some(pid) = child.id() {
             let group = Pid::from_raw(pid as i32);
             let _ = killpg(group, Signal::SIGTERM);
-            if tokio::time::timeout(std::time::Duration::from_millis(500), child.wait())
+            if tokio::time::timeout(Duration::from_millis(500), child.wait())
                 .await
                 .is_err()
             {
@@ -67,41 +158,164 @@ mod unix {
             let _ = killpg(group, Signal::SIGKILL);
         }
         let _ = child.kill().await;
+        end_strays(session);
     }
 
-    /// Kills every process in the child's group except the child itself: what a stopped native
-    /// command left running. Linux reads `/proc`; elsewhere this does nothing.
-    pub(crate) fn sweep_strays(group_pid: u32, shell_pid: u32) {
-        use nix::sys::signal::{Signal, kill};
-        use nix::unistd::Pid;
-        let Ok(entries) = std::fs::read_dir("/proc") else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let Some(pid) = entry
-                .file_name()
-                .to_str()
-                .and_then(|n| n.parse::<u32>().ok())
-            else {
-                continue;
-            };
-            if pid == group_pid || pid == shell_pid {
-                continue;
+    /// Kills everything the session started except PowerShell itself (the launcher, the shell
+    /// and any process between them), and reaps what of it was re-parented to tejun.
+    ///
+    /// Linux reads `/proc`: the tree is collected whole, then killed, then collected again until
+    /// nothing is left (bounded). Other Unix systems have no `/proc`; there only the process
+    /// group is killed, by [`kill_tree`].
+    pub(crate) fn end_strays(session: &Session) {
+        let mut killed = HashSet::new();
+        for round in 0..KILL_ROUNDS {
+            if round > 0 {
+                // Give the signals just sent time to land, so a dying process is not counted.
+                std::thread::sleep(Duration::from_millis(10));
             }
-            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-                continue;
-            };
-            // Fields after the command name, which is in parentheses and may contain spaces.
-            let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
-                continue;
-            };
-            let group = rest
-                .split_whitespace()
-                .nth(2)
-                .and_then(|g| g.parse::<u32>().ok());
-            if group == Some(group_pid) {
+            let strays = strays(session, &snapshot());
+            if strays.is_empty() {
+                break;
+            }
+            for pid in strays {
                 let _ = kill(Pid::from_raw(pid as i32), Signal::SIGKILL);
+                killed.insert(pid);
             }
+        }
+        reap(killed);
+    }
+
+    /// One process as `/proc/PID/stat` describes it.
+    struct Proc {
+        parent: u32,
+        group: u32,
+        zombie: bool,
+    }
+
+    /// Every process, by id; empty without `/proc`.
+    fn snapshot() -> HashMap<u32, Proc> {
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return HashMap::new();
+        };
+        entries
+            .flatten()
+            .filter_map(|entry| {
+                let pid = entry.file_name().to_str()?.parse::<u32>().ok()?;
+                Some((pid, stat(pid)?))
+            })
+            .collect()
+    }
+
+    fn stat(pid: u32) -> Option<Proc> {
+        let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // The fields after the command name, which is in parentheses and may contain anything.
+        let (_, rest) = text.rsplit_once(')')?;
+        let mut fields = rest.split_whitespace();
+        let state = fields.next()?;
+        let parent = fields.next()?.parse().ok()?;
+        let group = fields.next()?.parse().ok()?;
+        Some(Proc {
+            parent,
+            group,
+            zombie: state == "Z",
+        })
+    }
+
+    /// Which session's mark `pid`'s environment carries: `Some(None)` for none. Only processes
+    /// of the same user can be read (`None` for the others), the only ones a session can start.
+    fn mark_of(pid: u32) -> Option<Option<Vec<u8>>> {
+        let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+        let name = format!("{MARK}=");
+        Some(
+            environ
+                .split(|b| *b == 0)
+                .find_map(|e| e.strip_prefix(name.as_bytes()).map(<[u8]>::to_vec)),
+        )
+    }
+
+    /// The processes to kill: everything below a process the session started, a process of its
+    /// group, a process carrying its mark, or an orphan tejun adopted; not PowerShell itself,
+    /// not zombies.
+    fn strays(session: &Session, procs: &HashMap<u32, Proc>) -> Vec<u32> {
+        let me = std::process::id();
+        let my_group = procs.get(&me).map(|p| p.group);
+        let launched = LAUNCHED.lock().map(|l| l.clone()).unwrap_or_default();
+        // The launcher counts only while it is still tejun's child: its id may have been reused.
+        let launcher_ours = procs.get(&session.launcher).is_some_and(|p| p.parent == me);
+        let mut keep = HashSet::from([session.launcher, session.shell]);
+        let mut chain = Vec::new();
+        let mut at = session.shell;
+        while let Some(p) = procs.get(&at).filter(|_| at != session.launcher) {
+            chain.push(p.parent);
+            at = p.parent;
+            if chain.len() > procs.len() {
+                break;
+            }
+        }
+        if at == session.launcher {
+            keep.extend(chain);
+        }
+        let mut roots: Vec<u32> = Vec::new();
+        if launcher_ours {
+            roots.push(session.launcher);
+        }
+        for (&pid, p) in procs {
+            if pid == me || p.zombie {
+                continue;
+            }
+            let ours = match mark_of(pid) {
+                Some(Some(mark)) => mark == session.mark.as_bytes(),
+                // Another session's process, or another user's.
+                Some(None) | None if launcher_ours && p.group == session.launcher => true,
+                // A child of tejun outside tejun's own group, with no mark and no session's
+                // launcher, was adopted: a daemon that cleared its environment. tejun starts
+                // nothing else in another group, so it came from a session.
+                Some(None) => {
+                    p.parent == me && Some(p.group) != my_group && !launched.contains(&pid)
+                }
+                None => false,
+            };
+            if ours {
+                roots.push(pid);
+            }
+        }
+        let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
+        for (&pid, p) in procs {
+            children.entry(p.parent).or_default().push(pid);
+        }
+        let mut found = HashSet::new();
+        while let Some(pid) = roots.pop() {
+            if pid == me || !found.insert(pid) {
+                continue;
+            }
+            roots.extend(children.get(&pid).into_iter().flatten());
+        }
+        found
+            .into_iter()
+            .filter(|pid| !keep.contains(pid))
+            .filter(|pid| procs.get(pid).is_some_and(|p| !p.zombie))
+            .collect()
+    }
+
+    /// Reaps the killed processes that became tejun's children (a subreaper must, or they stay
+    /// zombies). Only these: tokio waits for the launchers, and tejun never calls `waitpid(-1)`.
+    fn reap(mut killed: HashSet<u32>) {
+        use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+        let me = std::process::id();
+        let give_up = Instant::now() + REAP_WITHIN;
+        while !killed.is_empty() && Instant::now() < give_up {
+            killed.retain(|&pid| match stat(pid) {
+                // Gone: its parent reaped it.
+                None => false,
+                Some(p) if p.parent == me => matches!(
+                    waitpid(Pid::from_raw(pid as i32), Some(WaitPidFlag::WNOHANG)),
+                    Ok(WaitStatus::StillAlive)
+                ),
+                // Still dying, or its parent (PowerShell) will reap it.
+                Some(_) => true,
+            });
+            std::thread::sleep(Duration::from_millis(5));
         }
     }
 }

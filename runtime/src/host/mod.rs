@@ -6,6 +6,11 @@
 //! channel (see `runtime/driver.ps1`). A command that overruns its timeout is asked to stop; if it
 //! has not stopped after a grace period, the whole process group is killed and the host reports
 //! that session state was lost: the caller starts a fresh one.
+//!
+//! Whatever a command starts carries the session's mark in its environment. After a timeout or an
+//! interrupt, and when the session ends however it ends, everything the session started is killed
+//! (`channel::end_strays`): what stayed in the process group, what left it or its session, and
+//! double-forked daemons, which tejun adopts as the child subreaper on Linux.
 
 mod channel;
 mod protocol;
@@ -100,6 +105,8 @@ pub struct Host {
     events: mpsc::Receiver<Incoming>,
     next_id: u64,
     interrupt: Option<tokio::sync::watch::Receiver<bool>>,
+    /// The value of `TEJUN_SESSION` every process of the session inherits.
+    mark: String,
     /// The child's process id (the group every process the session starts belongs to).
     pub pid: u32,
     /// PowerShell's own process id, which differs from `pid` when `pwsh` is a launcher (as
@@ -125,6 +132,7 @@ impl Host {
         std::fs::write(&driver, DRIVER).map_err(|e| HostError::StartFailed {
             reason: format!("cannot write the driver: {e}"),
         })?;
+        let mark = token();
         let token = token();
         let listener = channel::Listener::bind(dir.path()).map_err(|e| HostError::StartFailed {
             reason: format!("cannot open the control channel: {e}"),
@@ -144,6 +152,7 @@ impl Host {
         cmd.arg("-File").arg(&driver);
         cmd.env("TEJUN_CHANNEL", listener.address())
             .env("TEJUN_TOKEN", &token)
+            .env(channel::MARK, &mark)
             .env("NO_COLOR", "1")
             .env("TERM", "dumb")
             .env("POWERSHELL_TELEMETRY_OPTOUT", "1")
@@ -178,10 +187,12 @@ impl Host {
             .stderr(Stdio::piped())
             .kill_on_drop(true);
         channel::own_process_group(&mut cmd);
+        channel::adopt_orphans();
         let mut child = cmd.spawn().map_err(|e| HostError::StartFailed {
             reason: format!("cannot run `{}`: {e}", shell.display()),
         })?;
         let pid = child.id().unwrap_or(0);
+        channel::launched(pid);
 
         // Bounded, so a command that prints faster than tejun can record it is slowed down
         // instead of filling tejun's memory.
@@ -240,11 +251,13 @@ impl Host {
             events,
             next_id: 0,
             interrupt: None,
+            mark,
             pid,
             shell_pid: pid,
             version: String::new(),
             _dir: dir,
         };
+        channel::register(&host.session());
         let hello = tokio::time::timeout(config.startup_timeout, host.next_message()).await;
         match hello {
             Ok(Ok(msg)) if msg.get("ev").and_then(|v| v.as_str()) == Some("hello") => {
@@ -257,6 +270,7 @@ impl Host {
                     .get("pid")
                     .and_then(|v| v.as_u64())
                     .map_or(pid, |p| p as u32);
+                channel::register(&host.session());
                 host.version = msg
                     .get("version")
                     .and_then(|v| v.as_str())
@@ -375,7 +389,7 @@ impl Host {
                             if timed_out || interrupted {
                                 // Stopping a pipeline ends only the native command PowerShell
                                 // started, not what that command started in turn.
-                                channel::sweep_strays(self.pid, self.shell_pid);
+                                channel::end_strays(&self.session());
                             }
                             return Ok(outcome);
                         }
@@ -393,7 +407,7 @@ impl Host {
         // output to end; whatever the command started in turn keeps the output open. End the
         // whole tree under the shell.
         tokio::time::sleep(Duration::from_millis(250)).await;
-        channel::sweep_strays(self.pid, self.shell_pid);
+        channel::end_strays(&self.session());
         Ok(tokio::time::Instant::now() + STOP_GRACE)
     }
 
@@ -444,10 +458,20 @@ impl Host {
 
     /// Kills PowerShell and everything it started.
     pub async fn kill(&mut self) {
-        channel::kill_tree(&mut self.child).await;
+        let session = self.session();
+        channel::kill_tree(&mut self.child, &session).await;
     }
 
-    /// Asks PowerShell to exit, then makes sure it has.
+    fn session(&self) -> channel::Session {
+        channel::Session {
+            launcher: self.pid,
+            shell: self.shell_pid,
+            mark: self.mark.clone(),
+        }
+    }
+
+    /// Asks PowerShell to exit, then makes sure it has; what its commands left running is killed
+    /// when the host is dropped, at the end of this.
     pub async fn shutdown(mut self) {
         let _ = self.send(&Request::Exit).await;
         if tokio::time::timeout(Duration::from_secs(5), self.child.wait())
@@ -457,6 +481,25 @@ impl Host {
             self.kill().await;
         }
     }
+}
+
+impl Drop for Host {
+    /// However the session ends (shut down, killed, lost, or dropped on an error), nothing it
+    /// started outlives it.
+    fn drop(&mut self) {
+        let session = self.session();
+        if matches!(self.child.try_wait(), Ok(None)) {
+            channel::kill_group(&session);
+        }
+        channel::end_strays(&session);
+        channel::forget(&session);
+    }
+}
+
+/// Kills every PowerShell session of this process and everything they started, at once: for a
+/// process about to exit without unwinding (a second Ctrl-C).
+pub fn kill_all() {
+    channel::kill_all();
 }
 
 /// Finds the shell: a path, or a name on PATH (also `~/.dotnet/tools`, where
