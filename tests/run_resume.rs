@@ -180,3 +180,55 @@ fn a_run_whose_powershell_never_started_is_not_resumable() {
         text(&out)
     );
 }
+
+#[test]
+fn runs_are_listed_by_start_time_with_one_word_states() {
+    let dir = tempfile::tempdir().unwrap();
+    // Folder names that sort the other way round from the start times.
+    for (id, at, end) in [
+        (
+            "a-second",
+            "2026-12-02T10:00:00Z",
+            r#"{"event":"run_end","status":"failed","step":"s"}"#,
+        ),
+        (
+            "b-first",
+            "2026-12-01T10:00:00Z",
+            r#"{"event":"run_end","status":"paused","step":"s"}"#,
+        ),
+        ("c-third", "2026-12-03T10:00:00Z", ""),
+    ] {
+        let run = dir.path().join("state/runs").join(id);
+        std::fs::create_dir_all(&run).unwrap();
+        let start = format!(r#"{{"at":"{at}","event":"run_start","runbook":"rb"}}"#);
+        let step = r#"{"event":"step_start","step":"s"}"#;
+        std::fs::write(
+            run.join("journal.jsonl"),
+            format!("{start}\n{step}\n{end}\n"),
+        )
+        .unwrap();
+    }
+    let out = Command::cargo_bin("tejun")
+        .unwrap()
+        .args(["runs", "--state-dir", "state"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let listed = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines.len(), 3, "{listed}");
+    assert!(
+        lines[0].starts_with("b-first ") && lines[0].ends_with("paused at `s`"),
+        "{listed}"
+    );
+    assert!(
+        lines[1].starts_with("a-second ") && lines[1].ends_with("failed at `s`"),
+        "{listed}"
+    );
+    // Killed mid-step: no end recorded.
+    assert!(
+        lines[2].starts_with("c-third ") && lines[2].ends_with("interrupted at `s`"),
+        "{listed}"
+    );
+}
