@@ -89,7 +89,7 @@ fn file(path: &Path, check: bool, color: bool, paint: Paint) -> Outcome {
     let src = match tejun_grammar::parse::decode(&bytes) {
         Ok(src) => src,
         Err(e) => {
-            let shown = String::from_utf8_lossy(&bytes);
+            let shown = tejun_grammar::parse::shown(&bytes);
             eprint!(
                 "{}",
                 render(&[Problem::from(e)], &name, &shown, WIDTH, color)

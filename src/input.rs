@@ -29,7 +29,7 @@ pub(crate) fn load(path: &Path) -> Result<Loaded, String> {
     let (src, result) = match tejun_grammar::parse::decode(&bytes) {
         Ok(text) => (text.to_owned(), tejun_grammar::compile(text)),
         Err(e) => (
-            String::from_utf8_lossy(&bytes).into_owned(),
+            tejun_grammar::parse::shown(&bytes),
             Err(vec![Problem::from(e)]),
         ),
     };

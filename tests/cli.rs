@@ -88,8 +88,87 @@ fn check_of_binary_input_is_a_diagnostic_not_a_crash() {
         .arg(&file)
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("the file is not valid UTF-8"))
+        .stderr(predicate::str::contains("the file is binary"))
         .stderr(predicate::str::contains("binary.runbook:1:3"));
+}
+
+/// What `tejun` printed for a file, checked the way a user's terminal would suffer it: no control
+/// byte but the line feed (an escape sequence would act on the terminal), and the snippet's
+/// marked line and column the ones `[file:line:col]` names.
+fn assert_shown_safely(output: &[u8], what: &str) {
+    let text = String::from_utf8_lossy(output);
+    if let Some(at) = output.iter().position(|&b| b < 0x20 && b != b'\n') {
+        panic!(
+            "{what}: control byte {:#04x} at {at} in:\n{text}",
+            output[at]
+        );
+    }
+    let Some(header) = text.find("─[") else {
+        return;
+    };
+    let location = &text[header + "─[".len()..];
+    let location = &location[..location.find(']').unwrap()];
+    let mut parts = location.rsplitn(3, ':');
+    let col: usize = parts.next().unwrap().parse().unwrap();
+    let line: usize = parts.next().unwrap().parse().unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let marked = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with(&format!("{line} │")))
+        .unwrap_or_else(|| panic!("{what}: no snippet line {line} for [{location}] in:\n{text}"));
+    let source_start = lines[marked].chars().position(|c| c == '│').unwrap() + 2;
+    let caret = lines[marked + 1]
+        .chars()
+        .skip(source_start)
+        .position(|c| c != ' ')
+        .unwrap();
+    assert_eq!(
+        caret + 1,
+        col,
+        "{what}: the caret is not at [{location}] in:\n{text}"
+    );
+}
+
+#[test]
+fn diagnostics_of_binary_and_control_characters_print_no_control_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    // The start of a real executable of this platform, as when `tejun check` is pointed at one.
+    let exe = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+    let binary = dir.path().join("program.runbook");
+    std::fs::write(&binary, &exe[..exe.len().min(3000)]).unwrap();
+    let mut files = vec![binary.clone()];
+    for fixture in [
+        "control-characters",
+        "lone-carriage-return",
+        "not-utf8-binary",
+        "not-utf8-utf16-bom",
+        "nul-byte",
+    ] {
+        files.push(format!("fixtures/parse/err/{fixture}.runbook").into());
+    }
+    for file in &files {
+        let what = file.display();
+        let out = tejun().arg("check").arg(file).assert().code(1);
+        assert_shown_safely(&out.get_output().stderr, &format!("check {what}"));
+        let out = tejun().arg("plan").arg(file).assert().code(1);
+        assert_shown_safely(&out.get_output().stderr, &format!("plan {what}"));
+        for format in ["human", "github", "junit", "json", "sarif"] {
+            let out = tejun()
+                .args(["lint", "--no-pwsh", "--format", format])
+                .arg(file)
+                .assert()
+                .code(1);
+            let out = out.get_output();
+            assert_shown_safely(&out.stdout, &format!("lint --format {format} {what}"));
+            assert_shown_safely(&out.stderr, &format!("lint --format {format} {what}"));
+        }
+    }
+    let out = tejun().arg("check").arg(&binary).assert().code(1);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("the file is binary") && stderr.contains("check the path"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //! Lines and columns are the ones the human and JSON formats print (columns in characters), so
 //! an annotation and the log beside it agree.
 
+use tejun_grammar::diagnostics::visible;
 use tejun_grammar::lint::{Finding, Level};
 
 use crate::lint_cmd::{FileReport, Report};
@@ -48,9 +49,12 @@ fn command(file: &FileReport, finding: &Finding) -> String {
 }
 
 /// A command's message, escaped the way the Actions runner unescapes it: `%` first, so that
-/// the escapes themselves survive, then the line breaks that would end the command.
+/// the escapes themselves survive, then the line breaks that would end the command. Other
+/// control characters, which the runner would pass on to the log as they are (an escape
+/// sequence would act on the viewer's terminal), are shown [`visible`].
 fn data(text: &str) -> String {
-    text.replace('%', "%25")
+    visible(text)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
@@ -68,6 +72,12 @@ mod tests {
     fn data_escapes_percent_first_and_line_breaks() {
         assert_eq!(data("100%\r\nnext: a, b"), "100%25%0D%0Anext: a, b");
         assert_eq!(data("%0A"), "%250A");
+    }
+
+    #[test]
+    fn data_shows_other_control_characters() {
+        assert_eq!(data("found `\x1b[2J`\0\ra"), "found `␛[2J`␀␍a");
+        assert_eq!(data("a\r\nb\tc"), "a%0D%0Ab\tc");
     }
 
     #[test]

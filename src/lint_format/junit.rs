@@ -6,6 +6,7 @@
 //! `system-out`, so they are visible without failing the build.
 
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
+use tejun_grammar::diagnostics::visible;
 use tejun_grammar::lint::{Finding, Level};
 
 use crate::input::plural;
@@ -49,7 +50,7 @@ fn test_case(file: &FileReport) -> TestCase {
     } else {
         TestCaseStatus::success()
     };
-    let mut case = TestCase::new(file.path.as_str(), status);
+    let mut case = TestCase::new(visible(&file.path).as_ref(), status);
     case.set_classname("tejun.lint");
     if errors == 0 && !listing.is_empty() {
         case.set_system_out(listing);
@@ -62,7 +63,8 @@ fn count(file: &FileReport, level: Level) -> usize {
     file.findings.iter().filter(|f| f.level == level).count()
 }
 
-/// One finding as `PATH:LINE:COL: LEVEL CODE(name): message`, then its help, indented.
+/// One finding as `PATH:LINE:COL: LEVEL CODE(name): message`, then its help, indented; control
+/// characters shown [`visible`], as XML 1.0 cannot carry them even escaped.
 fn entry(file: &FileReport, finding: &Finding) -> String {
     let (line, col) = file.line_col(finding.span.start);
     let mut out = format!(
@@ -76,5 +78,5 @@ fn entry(file: &FileReport, finding: &Finding) -> String {
     if !finding.help.is_empty() {
         out.push_str(&format!("  help: {}\n", finding.help));
     }
-    out
+    visible(&out).into_owned()
 }

@@ -1,6 +1,7 @@
 use miette::Diagnostic;
 use thiserror::Error;
 
+use super::Encoding;
 use crate::span::Span;
 
 /// A problem that stops a runbook from being read.
@@ -21,16 +22,20 @@ pub enum ParseError {
         #[help]
         help: Option<String>,
     },
-    /// The file is not UTF-8.
-    #[error("the file is not valid UTF-8")]
-    #[diagnostic(
-        code(tejun::parse::not_utf8),
-        help("save the runbook as UTF-8 (without a byte order mark is best)")
-    )]
+    /// The file is not UTF-8 text: not UTF-8, or with NUL bytes.
+    #[error("{encoding}")]
+    #[diagnostic(code(tejun::parse::not_utf8))]
     NotUtf8 {
-        /// The first byte that is not UTF-8.
-        #[label("this byte does not start a UTF-8 character")]
+        /// What the file looks like.
+        encoding: Encoding,
+        /// The first bad byte (or the byte order mark), in the text [`super::shown`] gives.
+        #[label("{label}")]
         span: Span,
+        /// The label text.
+        label: &'static str,
+        /// What to do.
+        #[help]
+        help: &'static str,
     },
     /// Blocks or parentheses nest deeper than the language allows.
     #[error("blocks and parentheses nest more than {limit} levels deep")]

@@ -1,11 +1,13 @@
 //! Text to [`Ast`]: the only module that sees pest's `Pair` and `Rule`.
 
 mod build;
+mod encoding;
 mod error;
 mod syntax;
 
 use pest::Parser as _;
 
+pub use encoding::{Encoding, shown};
 pub use error::ParseError;
 
 use crate::ast::Ast;
@@ -28,13 +30,10 @@ pub fn parse(src: &str) -> Result<Ast, Vec<ParseError>> {
 }
 
 /// Decodes a file's bytes as UTF-8 (a leading byte order mark is kept; the grammar skips it).
+/// Bytes that are not UTF-8, or that hold a NUL byte, are refused with what they look like
+/// (UTF-16, a legacy encoding, binary); show the error against [`shown`]`(bytes)`.
 pub fn decode(bytes: &[u8]) -> Result<&str, ParseError> {
-    std::str::from_utf8(bytes).map_err(|e| {
-        let at = e.valid_up_to();
-        ParseError::NotUtf8 {
-            span: Span::new(at, at + e.error_len().unwrap_or(1).min(bytes.len() - at)),
-        }
-    })
+    encoding::decode(bytes)
 }
 
 /// Runs pest over the whole file.

@@ -42,15 +42,13 @@ pub fn compile_bytes(bytes: &[u8]) -> Result<Runbook, Vec<Problem>> {
     tejun_grammar::compile(src)
 }
 
-/// The text to show diagnostics against: the file itself, or for a file that is not UTF-8 the
-/// valid prefix and the rest with each bad byte replaced by `?`, so that byte offsets still line up.
+/// The text to show diagnostics against: the file itself, or for a file that is not UTF-8 text
+/// the text `tejun` shows its problem against.
 pub fn display_source(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    for chunk in bytes.utf8_chunks() {
-        out.push_str(chunk.valid());
-        out.extend(std::iter::repeat_n('?', chunk.invalid().len()));
+    match tejun_grammar::parse::decode(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => tejun_grammar::parse::shown(bytes),
     }
-    out
 }
 
 /// Diagnostics rendered as the snapshots keep them: no colour, 100 columns.
