@@ -455,7 +455,10 @@ impl Console for CliConsole {
 
     fn line(&mut self, step: &str, line: &StreamLine) {
         if self.json {
-            let event = serde_json::json!({ "event": "line", "step": step, "stream": line.stream, "text": line.text });
+            let mut event = serde_json::json!({ "event": "line", "step": step, "stream": line.stream, "text": line.text });
+            if line.partial {
+                event["partial"] = true.into();
+            }
             println!("{event}");
             return;
         }
@@ -467,7 +470,12 @@ impl Console for CliConsole {
             Stream::Debug => ("debug:", Tone::Dim),
             Stream::Information => ("i", Tone::Dim),
         };
-        let mark = self.paint.paint(tone, mark);
+        // A part of a line too long to hold whole: the line goes on in the next part.
+        let mark = if line.partial {
+            self.paint.paint(tone, &format!("{mark}+"))
+        } else {
+            self.paint.paint(tone, mark)
+        };
         self.say(format!("           {mark} {}", line.text));
     }
 

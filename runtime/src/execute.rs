@@ -579,7 +579,7 @@ impl Run<'_> {
                         .ok()
                         .and_then(|v| v.as_str().map(str::to_owned))
                         .unwrap_or_default();
-                    if let Err(e) = journal.transcript(step, &stream, &line.text) {
+                    if let Err(e) = journal.transcript(step, &stream, &line.text, line.partial) {
                         journal_failed = Some(e);
                     }
                 })
