@@ -34,9 +34,41 @@
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Off
 
+# The last stage of a `run` pipeline, on the pipeline's thread in the user's runspace: it hands
+# every formatted line to the driver's loop and waits while too much is waiting, which slows the
+# command down to the pace of the channel instead of letting the output collect in memory.
+# It is a function of the user's runspace, `Out-TejunSink`, made with the runspace (a script
+# added to every pipeline costs a millisecond per command), and its state comes from the
+# process's AppDomain (parameters would cost more again).
+$sinkScript = @'
+begin {
+    $sink = [AppDomain]::CurrentDomain.GetData('tejun.sink')
+    $box = $sink[0]
+    $size = $sink[1]
+    $signal = $sink[2]
+    $limit = $sink[3]
+}
+process {
+    [System.Threading.Monitor]::Enter($box)
+    try {
+        $box.Add($_)
+        $size[0] += $_.Length + 1
+    } finally { [System.Threading.Monitor]::Exit($box) }
+    if ($size[0] -ge $limit) {
+        $null = $signal.Set()
+        [System.Threading.Monitor]::Enter($box)
+        try {
+            while ($size[0] -ge $limit) { $null = [System.Threading.Monitor]::Wait($box, 100) }
+        } finally { [System.Threading.Monitor]::Exit($box) }
+    }
+}
+'@
+
 # The runspace opens in the background while the channel connects. CreateDefault2 loads modules
 # on first use instead of up front: a faster start.
-$runspace = [runspacefactory]::CreateRunspace([System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2())
+$sessionState = [System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2()
+$sessionState.Commands.Add([System.Management.Automation.Runspaces.SessionStateFunctionEntry]::new('Out-TejunSink', $sinkScript))
+$runspace = [runspacefactory]::CreateRunspace($sessionState)
 $runspace.OpenAsync()
 
 $utf8 = [System.Text.UTF8Encoding]::new($false)
@@ -44,7 +76,7 @@ $pipe = [System.IO.Pipes.NamedPipeClientStream]::new('.', $env:TEJUN_CHANNEL,
     [System.IO.Pipes.PipeDirection]::InOut, [System.IO.Pipes.PipeOptions]::Asynchronous)
 $pipe.Connect(30000)
 $reader = [System.IO.StreamReader]::new($pipe, $utf8)
-$writer = [System.IO.StreamWriter]::new($pipe, $utf8, 65536)
+$writer = [System.IO.StreamWriter]::new($pipe, $utf8)
 $writer.NewLine = "`n"
 
 $script:pendingRead = $null
@@ -117,26 +149,6 @@ function Wait-Runspace {
     $script:runspaceReady = $true
 }
 
-# The last stage of a `run` pipeline, on the pipeline's thread in the user's runspace: it hands
-# every formatted line to the driver's loop and waits while too much is waiting, which slows the
-# command down to the pace of the channel instead of letting the output collect in memory.
-$sinkScript = @'
-param($box, $size, $signal, $limit)
-process {
-    [System.Threading.Monitor]::Enter($box)
-    try {
-        $box.Add($_)
-        $size[0] += $_.Length + 1
-    } finally { [System.Threading.Monitor]::Exit($box) }
-    if ($size[0] -ge $limit) {
-        $null = $signal.Set()
-        [System.Threading.Monitor]::Enter($box)
-        try {
-            while ($size[0] -ge $limit) { $null = [System.Threading.Monitor]::Wait($box, 100) }
-        } finally { [System.Threading.Monitor]::Exit($box) }
-    }
-}
-'@
 $chunkChars = 65536
 # The sink waits once this many characters wait to be sent; it wakes the driver's loop then, which
 # otherwise looks every 20 ms. Everything handed over but the last line is then shorter than this,
@@ -149,6 +161,7 @@ $boxSignal = [System.Threading.AutoResetEvent]::new($false)
 # A chunk is encoded through buffers made once: text in pieces of 64 Ki would otherwise allocate
 # strings on the large object heap, which only a full collection frees, and PowerShell's memory
 # would grow with the output.
+[AppDomain]::CurrentDomain.SetData('tejun.sink', [object[]]@($box, $boxSize, $boxSignal, $boxLimit))
 $charBuf = [char[]]::new($chunkChars)
 $byteBuf = [byte[]]::new(3 * $chunkChars)
 $b64Buf = [char[]]::new(4 * $chunkChars + 4)
@@ -238,7 +251,7 @@ function Invoke-Request($request, [bool]$evaluate) {
     $null = $ps.AddScript($code)
     if (-not $evaluate) {
         $null = $ps.AddCommand('Out-String').AddParameter('Stream').AddParameter('Width', 4096)
-        $null = $ps.AddScript($sinkScript, $true).AddArgument($box).AddArgument($boxSize).AddArgument($boxSignal).AddArgument($boxLimit)
+        $null = $ps.AddCommand('Out-TejunSink')
     }
     $settings = [System.Management.Automation.PSInvocationSettings]::new()
     $settings.ExposeFlowControlExceptions = $true
