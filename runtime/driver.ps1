@@ -20,15 +20,55 @@
 #            eval <TAB> N <TAB> base64        evaluate a condition to true/false
 #            cancel <TAB> N                   stop the running request
 #            exit
-# Events:    {"ev":"hello",...} once; {"ev":"output"|"error"|"warning"|"verbose"|"debug"|"information",
-#            "id":N,"text":"..."}; {"ev":"done","id":N,...} per request; {"ev":"vars_set"}.
+# Events:    {"ev":"hello",...} once; {"ev":"done","id":N,...} per request; {"ev":"vars_set"};
+#            {"ev":"output"|"error"|"warning"|"verbose"|"debug"|"information","id":N,"cont":bool,
+#            "text64":"..."} with the text base64-encoded UTF-8 (an error also has "fqid", "category"
+#            and "position"). An output event holds lines joined by a line feed.
+#
+# Memory stays bounded whatever a command prints. No event holds more than $chunkChars (64 Ki)
+# UTF-16 code units of text: a longer line (or record) is cut into parts, and "cont":true says the
+# last line of an event goes on in the next event of the same stream. Output does not pile up
+# here either: the pipeline hands each formatted line to a sink that blocks while $boxLimit
+# characters wait to be sent, so a command printing faster than tejun records is slowed down.
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Off
 
+# The last stage of a `run` pipeline, on the pipeline's thread in the user's runspace: it hands
+# every formatted line to the driver's loop and waits while too much is waiting, which slows the
+# command down to the pace of the channel instead of letting the output collect in memory.
+# It is a function of the user's runspace, `Out-TejunSink`, made with the runspace (a script
+# added to every pipeline costs a millisecond per command), and its state comes from the
+# process's AppDomain (parameters would cost more again).
+$sinkScript = @'
+begin {
+    $sink = [AppDomain]::CurrentDomain.GetData('tejun.sink')
+    $box = $sink[0]
+    $size = $sink[1]
+    $signal = $sink[2]
+    $limit = $sink[3]
+}
+process {
+    [System.Threading.Monitor]::Enter($box)
+    try {
+        $box.Add($_)
+        $size[0] += $_.Length + 1
+    } finally { [System.Threading.Monitor]::Exit($box) }
+    if ($size[0] -ge $limit) {
+        $null = $signal.Set()
+        [System.Threading.Monitor]::Enter($box)
+        try {
+            while ($size[0] -ge $limit) { $null = [System.Threading.Monitor]::Wait($box, 100) }
+        } finally { [System.Threading.Monitor]::Exit($box) }
+    }
+}
+'@
+
 # The runspace opens in the background while the channel connects. CreateDefault2 loads modules
 # on first use instead of up front: a faster start.
-$runspace = [runspacefactory]::CreateRunspace([System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2())
+$sessionState = [System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2()
+$sessionState.Commands.Add([System.Management.Automation.Runspaces.SessionStateFunctionEntry]::new('Out-TejunSink', $sinkScript))
+$runspace = [runspacefactory]::CreateRunspace($sessionState)
 $runspace.OpenAsync()
 
 $utf8 = [System.Text.UTF8Encoding]::new($false)
@@ -38,7 +78,7 @@ $pipe.Connect(30000)
 $reader = [System.IO.StreamReader]::new($pipe, $utf8)
 $writer = [System.IO.StreamWriter]::new($pipe, $utf8)
 $writer.NewLine = "`n"
-$writer.AutoFlush = $true
+
 $script:pendingRead = $null
 
 # ConvertTo-Json (and System.Web's encoder) cost a fifth of a second to load; events are flat, so
@@ -62,6 +102,7 @@ function Send-Event($event) {
         $parts.Add('"' + $key + '":' + $json)
     }
     $writer.WriteLine('{' + [string]::Join(',', $parts) + '}')
+    $writer.Flush()
 }
 
 function Get-NextLineTask {
@@ -108,29 +149,97 @@ function Wait-Runspace {
     $script:runspaceReady = $true
 }
 
-function Send-Stream($id, [string]$kind, $items) {
-    if ($kind -eq 'output' -and $items.Count -gt 0) {
-        $lines = [System.Collections.Generic.List[string]]::new()
-        foreach ($item in $items) { $lines.Add([string]$item) }
-        Send-Event ([ordered]@{ ev = 'output'; id = $id; text = [string]::Join("`n", $lines) })
-        return
+$chunkChars = 65536
+# The sink waits once this many characters wait to be sent; it wakes the driver's loop then, which
+# otherwise looks every 20 ms. Everything handed over but the last line is then shorter than this,
+# so joining it makes no string large enough for the large object heap (85,000 bytes).
+$boxLimit = 32768
+$joinLimit = 40000
+$box = [System.Collections.Generic.List[string]]::new()
+$boxSize = [long[]]::new(1)
+$boxSignal = [System.Threading.AutoResetEvent]::new($false)
+# A chunk is encoded through buffers made once: text in pieces of 64 Ki would otherwise allocate
+# strings on the large object heap, which only a full collection frees, and PowerShell's memory
+# would grow with the output.
+[AppDomain]::CurrentDomain.SetData('tejun.sink', [object[]]@($box, $boxSize, $boxSignal, $boxLimit))
+$charBuf = [char[]]::new($chunkChars)
+$byteBuf = [byte[]]::new(3 * $chunkChars)
+$b64Buf = [char[]]::new(4 * $chunkChars + 4)
+
+# Sends the first `count` characters of $charBuf as one event; `fields` is JSON to add (`,"k":v`).
+function Send-Chars($id, [string]$kind, [int]$count, [bool]$cont, [string]$fields) {
+    $flag = 'false'
+    if ($cont) { $flag = 'true' }
+    $bytes = $utf8.GetBytes($charBuf, 0, $count, $byteBuf, 0)
+    $chars = [Convert]::ToBase64CharArray($byteBuf, 0, $bytes, $b64Buf, 0)
+    $writer.Write('{"ev":"' + $kind + '","id":' + $id + ',"cont":' + $flag + $fields + ',"text64":"')
+    $writer.Write($b64Buf, 0, $chars)
+    $writer.WriteLine('"}')
+    $writer.Flush()
+}
+
+# How many UTF-16 code units of `text` from `start` go into one part: a chunk, less one if that
+# would split a surrogate pair.
+function Get-PartLength([string]$text, [int]$start) {
+    $n = $chunkChars
+    if ([char]::IsHighSurrogate($text[$start + $n - 1])) { $n-- }
+    $n
+}
+
+# Sends `text` in parts of at most a chunk, every part but the last marked as continued.
+function Send-Parts($id, [string]$kind, [string]$text, [string]$fields) {
+    $start = 0
+    while ($text.Length - $start -gt $chunkChars) {
+        $n = Get-PartLength $text $start
+        $text.CopyTo($start, $charBuf, 0, $n)
+        Send-Chars $id $kind $n $true $fields
+        $start += $n
     }
+    $text.CopyTo($start, $charBuf, 0, $text.Length - $start)
+    Send-Chars $id $kind ($text.Length - $start) $false $fields
+}
+
+# Sends the lines the sink handed over. Only the last can be long (the sink waits as soon as
+# too much is waiting): the others are joined into one event, and a long last line goes on its own,
+# in parts, never copied whole.
+function Send-Output($id, [string[]]$lines) {
+    $n = $lines.Length
+    $last = $lines[$n - 1]
+    if ($n -eq 1) { Send-Parts $id 'output' $last ''; return }
+    $head = [string]::Join("`n", $lines, 0, $n - 1)
+    if ($head.Length + 1 + $last.Length -le $joinLimit) {
+        Send-Parts $id 'output' ($head + "`n" + $last) ''
+    } else {
+        Send-Parts $id 'output' $head ''
+        Send-Parts $id 'output' $last ''
+    }
+}
+
+function Send-Stream($id, [string]$kind, $items) {
     foreach ($item in $items) {
+        $fields = ''
         if ($kind -eq 'error') {
             $info = $item.InvocationInfo
-            Send-Event ([ordered]@{
-                ev = 'error'; id = $id; text = (Format-Record $item)
-                fqid = [string]$item.FullyQualifiedErrorId
-                category = [string]$item.CategoryInfo.Category
-                position = $(if ($null -ne $info) { [string]$info.PositionMessage } else { '' })
-            })
-        } elseif ($kind -eq 'output') {
-            # Output lines are batched: one event per poll, lines joined by a line feed.
-            continue
-        } else {
-            Send-Event ([ordered]@{ ev = $kind; id = $id; text = (Format-Record $item) })
+            $position = ''
+            if ($null -ne $info) { $position = [string]$info.PositionMessage }
+            $fields = ',"fqid":' + (ConvertTo-JsonString ([string]$item.FullyQualifiedErrorId)) +
+                ',"category":' + (ConvertTo-JsonString ([string]$item.CategoryInfo.Category)) +
+                ',"position":' + (ConvertTo-JsonString $position)
         }
+        Send-Parts $id $kind (Format-Record $item) $fields
     }
+}
+
+# Takes what the sink handed over and lets it go on.
+function Take-Box {
+    [System.Threading.Monitor]::Enter($box)
+    try {
+        $lines = $box.ToArray()
+        $box.Clear()
+        $boxSize[0] = 0
+        [System.Threading.Monitor]::PulseAll($box)
+    } finally { [System.Threading.Monitor]::Exit($box) }
+    , $lines
 }
 
 function Invoke-Request($request, [bool]$evaluate) {
@@ -142,6 +251,7 @@ function Invoke-Request($request, [bool]$evaluate) {
     $null = $ps.AddScript($code)
     if (-not $evaluate) {
         $null = $ps.AddCommand('Out-String').AddParameter('Stream').AddParameter('Width', 4096)
+        $null = $ps.AddCommand('Out-TejunSink')
     }
     $settings = [System.Management.Automation.PSInvocationSettings]::new()
     $settings.ExposeFlowControlExceptions = $true
@@ -149,12 +259,19 @@ function Invoke-Request($request, [bool]$evaluate) {
     $inputData.Complete()
     $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
     $handle = $ps.BeginInvoke($inputData, $output, $settings, $null, $null)
+    $wakers = [System.Threading.WaitHandle[]]@($handle.AsyncWaitHandle, $boxSignal)
     $values = [System.Collections.ArrayList]::new()
     $cancelled = $false
     while ($true) {
-        $done = $handle.AsyncWaitHandle.WaitOne(20)
-        $items = $output.ReadAll()
-        if ($evaluate) { foreach ($i in $items) { $null = $values.Add($i) } } else { Send-Stream $id 'output' $items }
+        $null = [System.Threading.WaitHandle]::WaitAny($wakers, 20)
+        # Read before draining: once the pipeline has ended, what is drained next is all there is.
+        $done = $handle.IsCompleted
+        if ($evaluate) {
+            foreach ($i in $output.ReadAll()) { $null = $values.Add($i) }
+        } else {
+            $lines = Take-Box
+            if ($lines.Length -gt 0) { Send-Output $id $lines }
+        }
         Send-Stream $id 'error' $ps.Streams.Error.ReadAll()
         Send-Stream $id 'warning' $ps.Streams.Warning.ReadAll()
         Send-Stream $id 'verbose' $ps.Streams.Verbose.ReadAll()

@@ -647,53 +647,79 @@ fn a_secret_never_reaches_the_console_the_journal_or_the_transcript() {
     }
 }
 
-/// Soak: a command that prints 200 MB. Opt-in (`cargo test --release --test run_lync -- --ignored`)
-/// because it takes half a minute.
+/// A line longer than a chunk is never held whole: it comes in parts, marked in the `line` events,
+/// the journal's tail and the transcript, and the parts rejoin to the exact line. (The soak tests
+/// in `tests/soak.rs` do the same at 100–200 MB.)
 #[test]
-#[ignore = "soak test: run with --ignored"]
-fn printing_200_mb_keeps_tejuns_memory_bounded() {
+fn a_long_line_comes_in_marked_parts_that_rejoin() {
     let sim = Sim::new();
-    let runbook = sim.dir.path().join("flood.runbook");
+    let runbook = sim.dir.path().join("long.runbook");
     std::fs::write(
         &runbook,
-        "runbook flood {\n  step flood \"Print 200 MB\" {\n    run { $line = 'x' * 99; foreach ($i in 1..2000000) { $line } } timeout 10m\n  }\n}\n",
+        "runbook long {\n  step long \"Print a long line\" {\n    run { ('0123456789' * 30000) + 'end'; 'next' }\n  }\n}\n",
     )
     .unwrap();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tejun"))
-        .args(["--color=never", "run"])
+    let expected = "0123456789".repeat(30_000) + "end";
+    let mut cmd = Command::cargo_bin("tejun").unwrap();
+    cmd.args(["--color=never", "run", "--output", "json"])
         .arg(&runbook)
         .arg("--state-dir")
-        .arg(sim.dir.path().join("state"))
-        .stdout(std::process::Stdio::null())
-        .spawn()
+        .arg(sim.dir.path().join("state"));
+    let out = cmd
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
         .unwrap();
-    let mut peak_kb = 0u64;
-    while child.try_wait().unwrap().is_none() {
-        let status =
-            std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
-        if let Some(kb) = status
-            .lines()
-            .find(|l| l.starts_with("VmHWM:"))
-            .and_then(|l| l.split_whitespace().nth(1))
-        {
-            peak_kb = peak_kb.max(kb.parse().unwrap_or(0));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
+    assert_code(&out, 0);
+
+    let events: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|e: &serde_json::Value| e["event"] == "line")
+        .collect();
+    let texts: Vec<&str> = events.iter().map(|e| e["text"].as_str().unwrap()).collect();
     assert!(
-        peak_kb > 0 && peak_kb < 64 * 1024,
-        "tejun peaked at {peak_kb} kB"
+        texts.len() >= 6,
+        "300 KB in parts of at most 64 KiB: {}",
+        texts.len()
     );
+    let parts = texts.len() - 2;
+    assert!(events[..parts].iter().all(|e| e["partial"] == true));
+    assert!(events[parts..].iter().all(|e| e.get("partial").is_none()));
+    assert_eq!(texts[..=parts].concat(), expected);
+    assert_eq!(texts[parts + 1], "next");
+
     let run = std::fs::read_dir(sim.dir.path().join("state/runs"))
         .unwrap()
         .flatten()
         .next()
         .unwrap()
         .path();
-    let transcript = std::fs::metadata(run.join("transcript.log")).unwrap().len();
+    let transcript = std::fs::read_to_string(run.join("transcript.log")).unwrap();
+    let mut rejoined = String::new();
+    let mut lines = Vec::new();
+    for line in transcript.lines() {
+        if let Some(part) = line.strip_prefix("[long] output+: ") {
+            rejoined.push_str(part);
+        } else if let Some(rest) = line.strip_prefix("[long] output: ") {
+            rejoined.push_str(rest);
+            lines.push(std::mem::take(&mut rejoined));
+        }
+    }
+    assert_eq!(lines, [expected, "next".to_owned()]);
+
+    let journal = std::fs::read_to_string(run.join("journal.jsonl")).unwrap();
+    let command: serde_json::Value = journal
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .find(|e: &serde_json::Value| e["event"] == "command")
+        .unwrap();
+    let tail = command["tail"].as_array().unwrap();
+    assert_eq!(tail.len(), parts + 2);
+    assert!(tail[..parts].iter().all(|l| l["partial"] == true));
     assert!(
-        transcript > 200_000_000,
-        "the transcript holds everything: {transcript} bytes"
+        tail.iter()
+            .all(|l| l["text"].as_str().unwrap().len() <= 2100),
+        "the tail keeps at most 2 KiB of a line"
     );
 }
 

@@ -387,3 +387,55 @@ fn a_missing_secret_is_asked_for_on_a_terminal_without_echo() {
     let journal = case.journal();
     assert_eq!(journal[0]["params"]["Token"], "***");
 }
+
+/// A line too long to hold whole arrives in parts; a secret that the split cuts in two is masked
+/// all the same, and nothing else of the line is lost.
+#[test]
+fn a_secret_across_the_parts_of_a_long_line_is_masked() {
+    let case = Case::new();
+    std::fs::write(
+        case.dir.path().join("long.runbook"),
+        "runbook long {\n  param Simple: secret\n  step one \"One\" {\n    run { Write-Output (('x' * 65530) + $Simple + ('y' * 100)) }\n  }\n}\n",
+    )
+    .unwrap();
+    let state = case.state();
+    let out = case.tejun(&[
+        "run",
+        "long.runbook",
+        "--state-dir",
+        state.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_output_clean("run", &out);
+    assert_folder_clean(&state);
+    // The parts, rejoined from the transcript, are the line with the secret masked.
+    let run = std::fs::read_dir(state.join("runs"))
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    let transcript = std::fs::read_to_string(run.join("transcript.log")).unwrap();
+    let joined: String = transcript
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("[one] output+: ")
+                .or_else(|| l.strip_prefix("[one] output: "))
+        })
+        .collect();
+    let expected = format!("{}***{}", "x".repeat(65530), "y".repeat(100));
+    assert!(
+        joined.contains(&expected),
+        "{} characters rejoined",
+        joined.len()
+    );
+    assert!(
+        transcript.contains("[one] output+: "),
+        "the line came in parts"
+    );
+}

@@ -293,3 +293,170 @@ impl std::fmt::Display for ManualDecision {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::{RunState, Stream, StreamLine};
+    use crate::redact::Redactor;
+
+    /// One of each event, every text field holding the secret `s3cret`.
+    fn every_event() -> Vec<RunEvent> {
+        let s = || "a s3cret here".to_owned();
+        let line = |partial| StreamLine {
+            stream: Stream::Output,
+            text: s(),
+            fqid: Some(s()),
+            partial,
+        };
+        vec![
+            RunEvent::RunStart {
+                run_id: "r".into(),
+                runbook: s(),
+                runbook_path: "p".into(),
+                shell: "pwsh".into(),
+                module_paths: vec![],
+                runbook_hash: "h".into(),
+                params: serde_json::Map::from_iter([("P".to_owned(), serde_json::json!(s()))]),
+                steps: 1,
+            },
+            RunEvent::Resume {
+                from_step: "a".into(),
+                forced: false,
+            },
+            RunEvent::LockTakenOver {
+                previous_run_id: s(),
+                previous_pid: 1,
+                previous_host: s(),
+                previous_command: s(),
+                previous_started: s(),
+            },
+            RunEvent::ShellStart {
+                version: s(),
+                pid: 1,
+                reason: s(),
+            },
+            RunEvent::StepStart {
+                index: 1,
+                total: 1,
+                step: "a".into(),
+                doc: Some(s()),
+                title: s(),
+            },
+            RunEvent::Check {
+                step: "a".into(),
+                kind: CheckKind::Ensure,
+                code: s(),
+                held: false,
+                attempts: 1,
+                error: Some(s()),
+            },
+            RunEvent::Manual {
+                step: "a".into(),
+                instruction: s(),
+                decision: ManualDecision::Confirmed,
+                by: s(),
+            },
+            RunEvent::CommandStart {
+                step: "a".into(),
+                code: s(),
+                attempt: 1,
+                timeout_ms: Some(1),
+            },
+            RunEvent::Command {
+                step: "a".into(),
+                code: s(),
+                attempt: 1,
+                state: RunState::Failed,
+                exit: Some(1),
+                last_exit_code: None,
+                succeeded: false,
+                timed_out: false,
+                interrupted: false,
+                failure: Some(s()),
+                tail: vec![line(true), line(false)],
+                elapsed_ms: 1,
+            },
+            RunEvent::ActionDone {
+                step: "a".into(),
+                action: 0,
+            },
+            RunEvent::ShellLost {
+                step: "a".into(),
+                reason: s(),
+            },
+            RunEvent::WindowStart {
+                window: s(),
+                limit_ms: 1,
+                limit: "1ms".into(),
+                deadline: s(),
+                message: Some(s()),
+            },
+            RunEvent::WindowWarning {
+                window: s(),
+                elapsed_ms: 1,
+                limit_ms: 1,
+                limit: "1ms".into(),
+                message: Some(s()),
+            },
+            RunEvent::WindowEnd {
+                window: s(),
+                elapsed_ms: 1,
+                limit_ms: 1,
+                limit: "1ms".into(),
+            },
+            RunEvent::StepEnd {
+                step: "a".into(),
+                status: StepStatus::Failed,
+                error: Some(s()),
+                elapsed_ms: 1,
+            },
+            RunEvent::RunEnd {
+                status: RunStatus::Failed,
+                step: Some("a".into()),
+                error: Some(s()),
+                elapsed_ms: 1,
+            },
+        ]
+    }
+
+    /// Fails to compile when an event is added without a sample above.
+    fn sampled(event: &RunEvent) -> bool {
+        match event {
+            RunEvent::RunStart { .. }
+            | RunEvent::Resume { .. }
+            | RunEvent::LockTakenOver { .. }
+            | RunEvent::ShellStart { .. }
+            | RunEvent::StepStart { .. }
+            | RunEvent::Check { .. }
+            | RunEvent::Manual { .. }
+            | RunEvent::CommandStart { .. }
+            | RunEvent::Command { .. }
+            | RunEvent::ActionDone { .. }
+            | RunEvent::ShellLost { .. }
+            | RunEvent::WindowStart { .. }
+            | RunEvent::WindowWarning { .. }
+            | RunEvent::WindowEnd { .. }
+            | RunEvent::StepEnd { .. }
+            | RunEvent::RunEnd { .. } => true,
+        }
+    }
+
+    #[test]
+    fn every_event_can_be_masked_and_nothing_of_the_secret_is_left() {
+        let redactor = Redactor::new(&["s3cret".into()]);
+        let events = every_event();
+        assert_eq!(events.len(), 16, "one sample per event");
+        for event in events {
+            assert!(sampled(&event));
+            let masked = redactor
+                .value(event.clone())
+                .unwrap_or_else(|e| panic!("{event:?} cannot be masked: {e}"));
+            let json = serde_json::to_string(&masked).unwrap();
+            assert!(!json.contains("s3cret"), "{json}");
+            if serde_json::to_string(&event).unwrap().contains("s3cret") {
+                assert!(json.contains("a *** here"), "{json}");
+            }
+        }
+    }
+}

@@ -114,6 +114,16 @@ pub enum RunError {
         /// The error.
         source: std::io::Error,
     },
+    /// An event could not be masked: it is not shown or recorded, and the run stops.
+    #[error("cannot mask secrets in a run event: {reason}")]
+    #[diagnostic(
+        code(tejun::run::redaction),
+        help("this is a bug in tejun: please report it; nothing unmasked was shown or recorded")
+    )]
+    Redaction {
+        /// Why.
+        reason: String,
+    },
     /// PowerShell cannot be started.
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -690,7 +700,7 @@ impl Run<'_> {
             let sink = RefCell::new(&mut self.sink);
             let running = host.run(code, timeout, |line| sink.borrow_mut().line(step, line));
             let result = watch(&mut self.windows, &sink, running).await?;
-            self.sink.check()?;
+            self.sink.check(step)?;
             let outcome = match result {
                 Ok(outcome) => outcome,
                 Err(e) => {

@@ -1,5 +1,6 @@
 //! A run's record on disk: `.tejun/runs/<run-id>/journal.jsonl` (append-only JSON Lines, synced at
-//! step boundaries) and `transcript.log` (every line every command printed).
+//! step boundaries) and `transcript.log` (every line every command printed; a line too long to hold
+//! whole is written in parts, `[step] stream+: part` for every part but the last).
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
@@ -83,9 +84,18 @@ impl Journal {
         self.journal.write_all(line.as_bytes())
     }
 
-    /// Appends a line to the transcript.
-    pub fn transcript(&mut self, step: &str, stream: &str, text: &str) -> std::io::Result<()> {
-        writeln!(self.transcript, "[{step}] {stream}: {text}")
+    /// Appends a line to the transcript. A part of a long line that goes on in the next part is
+    /// written `[step] stream+: text`: joining it to the next line without a line break gives the
+    /// line back.
+    pub fn transcript(
+        &mut self,
+        step: &str,
+        stream: &str,
+        text: &str,
+        partial: bool,
+    ) -> std::io::Result<()> {
+        let mark = if partial { "+" } else { "" };
+        writeln!(self.transcript, "[{step}] {stream}{mark}: {text}")
     }
 
     /// Flushes both files to disk: called at every step boundary, so a crash loses at most the

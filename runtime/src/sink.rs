@@ -19,6 +19,9 @@ pub(crate) struct Sink<'a> {
     redactor: &'a Redactor,
     /// A transcript write that failed inside an output callback, reported afterwards.
     failed: Option<std::io::Error>,
+    /// The end of a part of a long line, held back until the next part so that a secret cut in
+    /// two by the split is masked whole.
+    carry: Option<StreamLine>,
 }
 
 impl<'a> Sink<'a> {
@@ -32,12 +35,16 @@ impl<'a> Sink<'a> {
             journal,
             redactor,
             failed: None,
+            carry: None,
         }
     }
 
     /// Masks secrets in an event, then shows and records it; returns what was recorded.
     pub(crate) fn emit(&mut self, event: RunEvent) -> Result<RunEvent, RunError> {
-        let event = self.redactor.value(event);
+        let event = self
+            .redactor
+            .value(event)
+            .map_err(|reason| RunError::Redaction { reason })?;
         self.console.event(&event);
         self.journal
             .record(&event)
@@ -55,21 +62,57 @@ impl<'a> Sink<'a> {
 
     /// A line a command printed: masked, shown and written to the transcript. A transcript
     /// failure is kept and reported by [`Sink::check`].
+    ///
+    /// A part of a line too long to hold whole (`partial`) is masked together with what was held
+    /// back of the part before it, and its last characters (as many as the longest secret, less
+    /// one) are held back in turn: a secret that the split cut in two is masked all the same.
     pub(crate) fn line(&mut self, step: &str, mut line: StreamLine) {
+        if let Some(held) = self.carry.take() {
+            if held.stream == line.stream {
+                line.text.insert_str(0, &held.text);
+            } else {
+                self.show(step, held);
+            }
+        }
         if let std::borrow::Cow::Owned(masked) = self.redactor.text(&line.text) {
             line.text = masked;
         }
+        let keep = self.redactor.longest().saturating_sub(1);
+        if line.partial && keep > 0 {
+            let chars = line.text.chars().count();
+            let cut = line
+                .text
+                .char_indices()
+                .nth(chars.saturating_sub(keep))
+                .map_or(line.text.len(), |(i, _)| i);
+            let held = StreamLine {
+                text: line.text.split_off(cut),
+                ..line.clone()
+            };
+            self.carry = Some(held);
+            if line.text.is_empty() {
+                return;
+            }
+        }
+        self.show(step, line);
+    }
+
+    fn show(&mut self, step: &str, line: StreamLine) {
         self.console.line(step, &line);
         if let Err(e) = self
             .journal
-            .transcript(step, line.stream.name(), &line.text)
+            .transcript(step, line.stream.name(), &line.text, line.partial)
         {
             self.failed.get_or_insert(e);
         }
     }
 
-    /// Fails with a transcript write that failed since the last call.
-    pub(crate) fn check(&mut self) -> Result<(), RunError> {
+    /// Shows what is held back of a long line (a command ended in the middle of one), then fails
+    /// with a transcript write that failed since the last call.
+    pub(crate) fn check(&mut self, step: &str) -> Result<(), RunError> {
+        if let Some(held) = self.carry.take() {
+            self.show(step, held);
+        }
         match self.failed.take() {
             Some(source) => Err(self.error(source)),
             None => Ok(()),

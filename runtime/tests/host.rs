@@ -545,3 +545,59 @@ async fn ending_the_session_ends_the_daemons_it_left() {
     host.shutdown().await;
     assert_all_end(&[&daemon]).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn long_lines_come_in_marked_parts_that_rejoin_exactly() {
+    use tejun_runtime::host::CHUNK;
+    let mut host = host().await;
+    // Output, an error record and text written straight to stdout, each longer than a chunk,
+    // with a character of several bytes and a surrogate pair to cut around.
+    let code = "$long = ('é日😀' + ('x' * 997)) * 300\n\
+                $long\n'after'\n\
+                Write-Error $long\n\
+                [Console]::Out.Write($long); [Console]::Out.WriteLine(); [Console]::Out.Flush()\n\
+                Start-Sleep -Milliseconds 200";
+    let mut lines = Vec::new();
+    let outcome = host
+        .run(code, Some(Duration::from_secs(30)), |line| lines.push(line))
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome.errors_written, 1,
+        "one error record, however many parts"
+    );
+    let expected = ("é日😀".to_owned() + &"x".repeat(997)).repeat(300);
+    for stream in [Stream::Output, Stream::Error, Stream::Stdout] {
+        let parts: Vec<_> = lines.iter().filter(|l| l.stream == stream).collect();
+        assert!(
+            parts.len() > 2,
+            "{stream:?} comes in parts: {}",
+            parts.len()
+        );
+        let whole: Vec<_> = parts.iter().take_while(|l| l.partial).collect();
+        assert!(
+            whole.len() >= 2,
+            "{stream:?}: every part but the last is marked"
+        );
+        assert!(parts.iter().all(|l| l.text.len() <= 3 * CHUNK));
+        let rejoined: String = parts[..=whole.len()]
+            .iter()
+            .map(|l| l.text.as_str())
+            .collect();
+        if stream == Stream::Error {
+            assert!(rejoined.contains(&expected), "the error record rejoins");
+        } else {
+            assert_eq!(rejoined, expected, "{stream:?} rejoins exactly");
+        }
+    }
+    let output: Vec<_> = lines
+        .iter()
+        .filter(|l| l.stream == Stream::Output)
+        .collect();
+    assert_eq!(output.last().map(|l| l.text.as_str()), Some("after"));
+    assert!(
+        outcome.tail.iter().all(|l| l.text.len() <= 2100),
+        "the tail keeps bounded bytes"
+    );
+    host.shutdown().await;
+}

@@ -149,9 +149,12 @@ impl Console for CliConsole {
 
     fn line(&mut self, step: &str, line: &StreamLine) {
         if self.json {
-            let event = serde_json::json!({
+            let mut event = serde_json::json!({
                 "event": "line", "step": step, "stream": line.stream, "text": line.text
             });
+            if line.partial {
+                event["partial"] = true.into();
+            }
             println!("{event}");
             return;
         }

@@ -15,5 +15,11 @@ pub(super) fn render(line: &StreamLine, paint: Paint) -> String {
         Stream::Debug => ("debug:", Tone::Dim),
         Stream::Information => ("i", Tone::Dim),
     };
-    format!("{INDENT}{} {}", paint.paint(tone, mark), line.text)
+    // A part of a line too long to hold whole: the line goes on in the next part.
+    let mark = if line.partial {
+        paint.paint(tone, &format!("{mark}+"))
+    } else {
+        paint.paint(tone, mark)
+    };
+    format!("{INDENT}{mark} {}", line.text)
 }

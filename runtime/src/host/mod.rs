@@ -13,17 +13,19 @@
 //! double-forked daemons, which tejun adopts as the child subreaper on Linux.
 
 mod channel;
+mod lines;
 mod protocol;
 
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 
-use protocol::{Incoming, Request};
+use lines::LineSplitter;
+use protocol::{Incoming, Request, Seen};
 pub use protocol::{Outcome, RunState, Stream, StreamLine};
 
 use tejun_grammar::ast::Value;
@@ -35,8 +37,29 @@ pub const DRIVER: &str = include_str!("../../driver.ps1");
 /// passed to the caller's callback as it arrives; only this tail stays in memory.
 pub const TAIL_LINES: usize = 200;
 
-/// How many messages may wait between the child and tejun.
-const CHANNEL_CAPACITY: usize = 64;
+/// How many bytes of each line an [`Outcome`]'s tail keeps; a longer line is cut and ends in `…`.
+pub const TAIL_LINE_BYTES: usize = 2048;
+
+/// The most text one [`StreamLine`] holds, in bytes: what the child writes straight to its stdout
+/// or stderr comes in lines of at most this size, and a longer line in parts (see
+/// [`StreamLine::partial`]). The driver cuts its own output at 64 Ki UTF-16 code units.
+pub const CHUNK: usize = 64 * 1024;
+
+/// The longest protocol message tejun reads: an event of a full chunk, base64-encoded, with room
+/// to spare. A longer one is not the driver's and is dropped unread.
+const MAX_MESSAGE: usize = 1024 * 1024;
+
+/// The youngest-generation budget of the hosted .NET runtime (hexadecimal bytes), unless the
+/// environment sets one.
+const GEN0_BUDGET: (&str, &str) = ("DOTNET_GCgen0size", "0x400000");
+
+/// How long a line written straight to stdout/stderr may stop short of its line break before
+/// what has come of it is shown (as a part: see [`StreamLine::partial`]).
+const STRAY_PAUSE: Duration = Duration::from_millis(100);
+
+/// How many messages may wait between the child and tejun: with messages of at most a chunk of
+/// text, a few megabytes.
+const CHANNEL_CAPACITY: usize = 16;
 
 /// How long a command that was asked to stop may take to stop before the process is killed.
 pub const STOP_GRACE: Duration = Duration::from_secs(3);
@@ -158,6 +181,13 @@ impl Host {
             .env("POWERSHELL_TELEMETRY_OPTOUT", "1")
             .env("POWERSHELL_UPDATECHECK", "Off")
             .env("GIT_TERMINAL_PROMPT", "0");
+        // .NET sizes its youngest generation from the CPU's cache, often tens of megabytes; the
+        // driver and the pipeline both allocate for every line printed, so a command printing
+        // hundreds of megabytes would grow PowerShell by that much garbage before a collection.
+        // A small budget keeps it near a bare pwsh's size (see `tests/soak.rs`).
+        if std::env::var_os(GEN0_BUDGET.0).is_none() {
+            cmd.env(GEN0_BUDGET.0, GEN0_BUDGET.1);
+        }
         if !config.module_paths.is_empty() {
             let mut paths: Vec<PathBuf> = config
                 .module_paths
@@ -213,8 +243,8 @@ impl Host {
                 let mut said = Vec::new();
                 let give_up = tokio::time::Instant::now() + Duration::from_millis(500);
                 while let Ok(Some(incoming)) = tokio::time::timeout_at(give_up, events.recv()).await {
-                    if let Incoming::Stray(_, text) = incoming {
-                        said.push(text);
+                    if let Incoming::Stray(line) = incoming {
+                        said.push(line.text);
                     }
                 }
                 let said = said.iter().rev().take(10).rev().cloned().collect::<Vec<_>>().join("\n");
@@ -332,7 +362,7 @@ impl Host {
         let mut deadline = timeout.map(|t| started + t);
         let mut timed_out = false;
         let mut interrupted = false;
-        let mut lines = Vec::new();
+        let mut seen = Seen::default();
         let mut interrupt = self.interrupt.clone();
         loop {
             let stopping = timed_out || interrupted;
@@ -343,7 +373,7 @@ impl Host {
                         // Asked to stop and still running: a blocking call PowerShell cannot
                         // interrupt. Kill the whole process tree.
                         self.kill().await;
-                        let mut outcome = Outcome::killed(lines);
+                        let mut outcome = Outcome::killed(seen);
                         outcome.interrupted = interrupted;
                         return Ok(outcome);
                     }
@@ -358,19 +388,14 @@ impl Host {
                 }
             };
             let Some(incoming) = next else {
-                return Err(self.died(&lines).await);
+                return Err(self.died(&seen.tail).await);
             };
             match incoming {
-                Incoming::Stray(stream, text) => {
-                    let line = StreamLine {
-                        stream,
-                        text,
-                        fqid: None,
-                    };
-                    on_line(line.clone());
-                    keep(&mut lines, line);
+                Incoming::Stray(line) => {
+                    seen.keep(&line);
+                    on_line(line);
                 }
-                Incoming::Closed => return Err(self.died(&lines).await),
+                Incoming::Closed => return Err(self.died(&seen.tail).await),
                 Incoming::Message(msg) => {
                     if msg.get("id").and_then(|v| v.as_u64()) != Some(id) {
                         continue;
@@ -378,12 +403,12 @@ impl Host {
                     match protocol::event(&msg) {
                         Some(batch) => {
                             for line in batch {
-                                on_line(line.clone());
-                                keep(&mut lines, line);
+                                seen.keep(&line);
+                                on_line(line);
                             }
                         }
                         None => {
-                            let mut outcome = Outcome::from_done(&msg, lines);
+                            let mut outcome = Outcome::from_done(&msg, seen);
                             outcome.timed_out = timed_out;
                             outcome.interrupted = interrupted;
                             if timed_out || interrupted {
@@ -420,7 +445,7 @@ impl Host {
         loop {
             match self.events.recv().await {
                 Some(Incoming::Message(msg)) => return Ok(msg),
-                Some(Incoming::Stray(..)) => continue,
+                Some(Incoming::Stray(_)) => continue,
                 Some(Incoming::Closed) | None => return Err(self.died(&[]).await),
             }
         }
@@ -547,14 +572,6 @@ async fn interrupted_by(interrupt: &mut Option<tokio::sync::watch::Receiver<bool
     }
 }
 
-/// Keeps the last [`TAIL_LINES`] lines.
-fn keep(lines: &mut Vec<StreamLine>, line: StreamLine) {
-    if lines.len() >= 2 * TAIL_LINES {
-        lines.drain(..lines.len() - TAIL_LINES);
-    }
-    lines.push(line);
-}
-
 fn token() -> String {
     let mut bytes = [0u8; 24];
     // Without a random source the token would be guessable; fall back to the clock and pid
@@ -569,51 +586,89 @@ fn token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Forwards every line the child writes outside the protocol.
+/// Forwards every line the child writes outside the protocol, in lines or parts of at most
+/// [`CHUNK`] bytes, decoded as UTF-8 (an invalid byte becomes U+FFFD).
 fn drain(
     pipe: Option<impl tokio::io::AsyncRead + Unpin + Send + 'static>,
     stream: Stream,
     tx: mpsc::Sender<Incoming>,
 ) {
     if let Some(pipe) = pipe {
-        forward_lines(pipe, tx, None, move |line| {
-            let text = String::from_utf8_lossy(line)
-                .trim_end_matches(['\r', '\n'])
-                .to_owned();
-            Some(Incoming::Stray(stream, text))
+        forward_lines(pipe, CHUNK, Some(STRAY_PAUSE), tx, None, move |piece| {
+            Some(Incoming::Stray(StreamLine {
+                partial: piece.partial,
+                ..StreamLine::new(stream, String::from_utf8_lossy(piece.bytes))
+            }))
         });
     }
 }
 
-/// Forwards every protocol message; `Closed` when the channel ends.
+/// Forwards every protocol message; `Closed` when the channel ends. A line longer than
+/// [`MAX_MESSAGE`] is dropped part by part, never held whole.
 fn read_messages(reader: channel::Reader, tx: mpsc::Sender<Incoming>) {
-    forward_lines(reader, tx, Some(Incoming::Closed), |line| {
-        serde_json::from_slice(line).ok().map(Incoming::Message)
-    });
+    let mut dropping = false;
+    forward_lines(
+        reader,
+        MAX_MESSAGE,
+        None,
+        tx,
+        Some(Incoming::Closed),
+        move |piece| {
+            let oversized = dropping || piece.partial;
+            dropping = piece.partial;
+            if oversized {
+                return None;
+            }
+            serde_json::from_slice(piece.bytes)
+                .ok()
+                .map(Incoming::Message)
+        },
+    );
 }
 
-/// Reads `reader` line by line, sending what `convert` makes of each line (lines it rejects are
-/// dropped), then `last` when the reader ends.
+/// Reads `reader` in chunks, cutting lines of at most `limit` bytes (longer ones in parts) and
+/// sending what `convert` makes of each (pieces it rejects are dropped), then `last` when the
+/// reader ends. With a `pause`, a line that stops coming for that long is sent as far as it got.
 fn forward_lines(
-    reader: impl tokio::io::AsyncRead + Unpin + Send + 'static,
+    mut reader: impl tokio::io::AsyncRead + Unpin + Send + 'static,
+    limit: usize,
+    pause: Option<Duration>,
     tx: mpsc::Sender<Incoming>,
     last: Option<Incoming>,
-    convert: impl Fn(&[u8]) -> Option<Incoming> + Send + 'static,
+    mut convert: impl FnMut(lines::Piece<'_>) -> Option<Incoming> + Send + 'static,
 ) {
     tokio::spawn(async move {
-        let mut reader = BufReader::new(reader);
-        let mut buf = Vec::new();
+        let mut splitter = LineSplitter::new(limit);
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut ready = Vec::new();
         loop {
-            buf.clear();
-            match reader.read_until(b'\n', &mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    if let Some(incoming) = convert(&buf)
-                        && tx.send(incoming).await.is_err()
-                    {
-                        return;
-                    }
+            let read = match pause.filter(|_| splitter.is_pending()) {
+                Some(pause) => tokio::time::timeout(pause, reader.read(&mut buf)).await,
+                None => Ok(reader.read(&mut buf).await),
+            };
+            let mut emit = |piece: lines::Piece<'_>| ready.extend(convert(piece));
+            // Reading is cancel-safe: a read cut short by the pause has taken no bytes.
+            let ended = match read {
+                Err(_paused) => {
+                    splitter.flush_partial(&mut emit);
+                    false
                 }
+                Ok(Ok(n)) if n > 0 => {
+                    splitter.feed(&buf[..n], &mut emit);
+                    false
+                }
+                Ok(_) => {
+                    splitter.finish(&mut emit);
+                    true
+                }
+            };
+            for incoming in ready.drain(..) {
+                if tx.send(incoming).await.is_err() {
+                    return;
+                }
+            }
+            if ended {
+                break;
             }
         }
         if let Some(last) = last {

@@ -11,8 +11,8 @@ use tejun_grammar::ast::Value;
 pub(crate) enum Incoming {
     /// A protocol message.
     Message(serde_json::Value),
-    /// A line the child wrote to its stdout or stderr.
-    Stray(Stream, String),
+    /// A line (or part of one) the child wrote to its stdout or stderr.
+    Stray(StreamLine),
     /// The channel ended.
     Closed,
 }
@@ -97,7 +97,7 @@ impl Stream {
     }
 }
 
-/// One line of a command's streams.
+/// One line of a command's streams, or one part of a line longer than [`CHUNK`](super::CHUNK).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StreamLine {
     /// The stream.
@@ -107,6 +107,22 @@ pub struct StreamLine {
     /// For an error record, its fully qualified error id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fqid: Option<String>,
+    /// The line goes on in the next part of the same stream: it was too long to hold whole, so it
+    /// comes in parts, every one marked but the last. Parts are never joined back in memory.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
+}
+
+impl StreamLine {
+    /// A whole line.
+    pub fn new(stream: Stream, text: impl Into<String>) -> StreamLine {
+        StreamLine {
+            stream,
+            text: text.into(),
+            fqid: None,
+            partial: false,
+        }
+    }
 }
 
 /// How an invocation ended, as PowerShell reports it.
@@ -135,6 +151,9 @@ pub struct Outcome {
     pub last_exit_code: Option<i64>,
     /// Whether any error record was written.
     pub had_errors: bool,
+    /// How many error records were written, apart from native stderr: all of them, not only
+    /// those still in `tail`.
+    pub errors_written: usize,
     /// The terminating error, with its position.
     pub failure: Option<String>,
     /// Its fully qualified error id.
@@ -145,12 +164,17 @@ pub struct Outcome {
     pub timed_out: bool,
     /// Whether it was stopped by an interrupt (Ctrl-C).
     pub interrupted: bool,
-    /// The last lines of its streams (the full text goes to the transcript).
+    /// The last lines of its streams, each cut to [`TAIL_LINE_BYTES`](super::TAIL_LINE_BYTES)
+    /// (the full text goes to the transcript).
     pub tail: Vec<StreamLine>,
 }
 
 impl Outcome {
-    pub(crate) fn from_done(msg: &serde_json::Value, mut tail: Vec<StreamLine>) -> Outcome {
+    pub(crate) fn from_done(msg: &serde_json::Value, seen: Seen) -> Outcome {
+        let Seen {
+            mut tail,
+            errors_written,
+        } = seen;
         if tail.len() > super::TAIL_LINES {
             tail.drain(..tail.len() - super::TAIL_LINES);
         }
@@ -174,15 +198,21 @@ impl Outcome {
             timed_out: false,
             interrupted: false,
             tail,
+            errors_written,
         }
     }
 
-    pub(crate) fn killed(tail: Vec<StreamLine>) -> Outcome {
+    pub(crate) fn killed(seen: Seen) -> Outcome {
+        let Seen {
+            tail,
+            errors_written,
+        } = seen;
         Outcome {
             state: RunState::Killed,
             exit: None,
             last_exit_code: None,
-            had_errors: false,
+            had_errors: errors_written > 0,
+            errors_written,
             failure: Some("the command did not stop when asked; PowerShell and everything it started were killed".into()),
             failure_fqid: None,
             value: None,
@@ -192,17 +222,10 @@ impl Outcome {
         }
     }
 
-    /// The error records written, apart from text native commands wrote to stderr (which many
-    /// tools use for progress, not failure). PowerShell 7 files a native command's first stderr
-    /// line as `NativeCommandError` and every further line as `NativeCommandErrorMessage`.
+    /// The error records still in `tail`, apart from text native commands wrote to stderr (which
+    /// many tools use for progress, not failure).
     pub fn errors(&self) -> impl Iterator<Item = &StreamLine> {
-        self.tail.iter().filter(|l| {
-            l.stream == Stream::Error
-                && !l
-                    .fqid
-                    .as_deref()
-                    .is_some_and(|id| id.starts_with("NativeCommandError"))
-        })
+        self.tail.iter().filter(|l| counts_as_error(l))
     }
 
     /// Whether the command succeeded: it completed, wrote no error records (native stderr
@@ -211,7 +234,7 @@ impl Outcome {
         let exit_ok = |code: i64| accept_exit.contains(&code);
         match self.state {
             RunState::Completed => {
-                self.errors().next().is_none() && self.last_exit_code.is_none_or(exit_ok)
+                self.errors_written == 0 && self.last_exit_code.is_none_or(exit_ok)
             }
             RunState::Failed => self.failure.is_none() && self.exit.is_some_and(exit_ok),
             RunState::Stopped | RunState::Killed => false,
@@ -219,8 +242,58 @@ impl Outcome {
     }
 }
 
-/// The lines of a stream event, or `None` for a request's `done`. Output arrives batched: one
-/// event holds the lines of one poll, joined by line feeds.
+/// Whether a line is (the last part of) an error record that makes a command fail.
+/// Whether a line is an error record that fails a command. PowerShell 7 files a native command's
+/// first stderr line as `NativeCommandError` and every further line as
+/// `NativeCommandErrorMessage`: those are a program's stderr, not a failure.
+pub(crate) fn counts_as_error(line: &StreamLine) -> bool {
+    line.stream == Stream::Error
+        && !line
+            .fqid
+            .as_deref()
+            .is_some_and(|id| id.starts_with("NativeCommandError"))
+}
+
+/// What a command's streams left behind: the last lines, and how many error records there were.
+#[derive(Debug, Default)]
+pub(crate) struct Seen {
+    pub(crate) tail: Vec<StreamLine>,
+    pub(crate) errors_written: usize,
+}
+
+impl Seen {
+    /// Counts an error record and keeps the last [`TAIL_LINES`](super::TAIL_LINES) lines, each
+    /// cut to [`TAIL_LINE_BYTES`](super::TAIL_LINE_BYTES): 200 lines of 1 MB must not become
+    /// 200 MB.
+    pub(crate) fn keep(&mut self, line: &StreamLine) {
+        if !line.partial && counts_as_error(line) {
+            self.errors_written += 1;
+        }
+        if self.tail.len() >= 2 * super::TAIL_LINES {
+            self.tail.drain(..self.tail.len() - super::TAIL_LINES);
+        }
+        let limit = super::TAIL_LINE_BYTES;
+        let text = if line.text.len() > limit {
+            let mut cut = limit;
+            while !line.text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            format!("{}…", &line.text[..cut])
+        } else {
+            line.text.clone()
+        };
+        self.tail.push(StreamLine {
+            stream: line.stream,
+            text,
+            fqid: line.fqid.clone(),
+            partial: line.partial,
+        });
+    }
+}
+
+/// The lines of a stream event, or `None` for a request's `done` (or a message that is no
+/// stream event). An output event holds lines joined by line feeds; `cont` says its last line
+/// goes on in the next event.
 pub(crate) fn event(msg: &serde_json::Value) -> Option<Vec<StreamLine>> {
     let stream = match msg.get("ev").and_then(|v| v.as_str())? {
         "output" => Stream::Output,
@@ -231,22 +304,28 @@ pub(crate) fn event(msg: &serde_json::Value) -> Option<Vec<StreamLine>> {
         "information" => Stream::Information,
         _ => return None,
     };
-    let text = msg.get("text").and_then(|v| v.as_str()).unwrap_or_default();
+    let encoded = msg
+        .get("text64")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default();
+    let bytes = STANDARD.decode(encoded).unwrap_or_default();
+    let text = String::from_utf8_lossy(&bytes);
+    let cont = msg.get("cont").and_then(|v| v.as_bool()).unwrap_or(false);
     let fqid = msg.get("fqid").and_then(|v| v.as_str()).map(str::to_owned);
     if stream != Stream::Output {
         return Some(vec![StreamLine {
             stream,
-            text: text.to_owned(),
+            text: text.into_owned(),
             fqid,
+            partial: cont,
         }]);
     }
-    Some(
-        text.split('\n')
-            .map(|line| StreamLine {
-                stream,
-                text: line.to_owned(),
-                fqid: None,
-            })
-            .collect(),
-    )
+    let mut lines: Vec<StreamLine> = text
+        .split('\n')
+        .map(|line| StreamLine::new(stream, line))
+        .collect();
+    if let Some(last) = lines.last_mut() {
+        last.partial = cont;
+    }
+    Some(lines)
 }
