@@ -95,7 +95,7 @@ fn check_of_binary_input_is_a_diagnostic_not_a_crash() {
 /// What `tejun` printed for a file, checked the way a user's terminal would suffer it: no control
 /// byte but the line feed (an escape sequence would act on the terminal), and the snippet's
 /// marked line and column the ones `[file:line:col]` names.
-fn assert_shown_safely(output: &[u8], what: &str) {
+fn assert_shown_safely(output: &[u8], what: &str) -> Option<(usize, usize)> {
     let text = String::from_utf8_lossy(output);
     if let Some(at) = output.iter().position(|&b| b < 0x20 && b != b'\n') {
         panic!(
@@ -103,9 +103,7 @@ fn assert_shown_safely(output: &[u8], what: &str) {
             output[at]
         );
     }
-    let Some(header) = text.find("─[") else {
-        return;
-    };
+    let header = text.find("─[")?;
     let location = &text[header + "─[".len()..];
     let location = &location[..location.find(']').unwrap()];
     let mut parts = location.rsplitn(3, ':');
@@ -127,6 +125,7 @@ fn assert_shown_safely(output: &[u8], what: &str) {
         col,
         "{what}: the caret is not at [{location}] in:\n{text}"
     );
+    Some((line, col))
 }
 
 #[test]
@@ -149,7 +148,7 @@ fn diagnostics_of_binary_and_control_characters_print_no_control_bytes() {
     for file in &files {
         let what = file.display();
         let out = tejun().arg("check").arg(file).assert().code(1);
-        assert_shown_safely(&out.get_output().stderr, &format!("check {what}"));
+        let at = assert_shown_safely(&out.get_output().stderr, &format!("check {what}"));
         let out = tejun().arg("plan").arg(file).assert().code(1);
         assert_shown_safely(&out.get_output().stderr, &format!("plan {what}"));
         for format in ["human", "github", "junit", "json", "sarif"] {
@@ -161,6 +160,16 @@ fn diagnostics_of_binary_and_control_characters_print_no_control_bytes() {
             let out = out.get_output();
             assert_shown_safely(&out.stdout, &format!("lint --format {format} {what}"));
             assert_shown_safely(&out.stderr, &format!("lint --format {format} {what}"));
+            if format == "json" {
+                // The machine-readable location is the one the snippet shows.
+                let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+                let finding = &report["files"][0]["findings"][0];
+                let json_at = (
+                    finding["line"].as_u64().unwrap() as usize,
+                    finding["column"].as_u64().unwrap() as usize,
+                );
+                assert_eq!(Some(json_at), at, "lint --format json {what}");
+            }
         }
     }
     let out = tejun().arg("check").arg(&binary).assert().code(1);
