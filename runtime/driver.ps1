@@ -37,6 +37,10 @@ Set-StrictMode -Off
 # The last stage of a `run` pipeline, on the pipeline's thread in the user's runspace: it hands
 # every formatted line to the driver's loop and waits while too much is waiting, which slows the
 # command down to the pace of the channel instead of letting the output collect in memory.
+# The user's code has all its streams merged into its output, so records (errors, warnings,
+# verbose, debug, information and Write-Host) reach the sink in the order they were written,
+# between the objects; the sink formats objects with `Out-String -Stream` (one steppable pipeline
+# for the whole command, so a table keeps one header) and passes records on as they are.
 # It is a function of the user's runspace, `Out-TejunSink`, made with the runspace (a script
 # added to every pipeline costs a millisecond per command), and its state comes from the
 # process's AppDomain (parameters would cost more again).
@@ -47,20 +51,36 @@ begin {
     $size = $sink[1]
     $signal = $sink[2]
     $limit = $sink[3]
-}
-process {
-    [System.Threading.Monitor]::Enter($box)
-    try {
-        $box.Add($_)
-        $size[0] += $_.Length + 1
-    } finally { [System.Threading.Monitor]::Exit($box) }
-    if ($size[0] -ge $limit) {
-        $null = $signal.Set()
+    $format = { Out-String -Stream -Width 4096 }.GetSteppablePipeline()
+    $format.Begin($true)
+    function Add-ToBox($item, [int]$length) {
         [System.Threading.Monitor]::Enter($box)
         try {
-            while ($size[0] -ge $limit) { $null = [System.Threading.Monitor]::Wait($box, 100) }
+            $box.Add($item)
+            $size[0] += $length + 1
         } finally { [System.Threading.Monitor]::Exit($box) }
+        if ($size[0] -ge $limit) {
+            $null = $signal.Set()
+            [System.Threading.Monitor]::Enter($box)
+            try {
+                while ($size[0] -ge $limit) { $null = [System.Threading.Monitor]::Wait($box, 100) }
+            } finally { [System.Threading.Monitor]::Exit($box) }
+        }
     }
+}
+process {
+    if ($_ -is [System.Management.Automation.ErrorRecord] -or
+        $_ -is [System.Management.Automation.WarningRecord] -or
+        $_ -is [System.Management.Automation.VerboseRecord] -or
+        $_ -is [System.Management.Automation.DebugRecord] -or
+        $_ -is [System.Management.Automation.InformationRecord]) {
+        Add-ToBox $_ ([string]$_).Length
+    } else {
+        foreach ($line in $format.Process($_)) { Add-ToBox ([string]$line) ([string]$line).Length }
+    }
+}
+end {
+    foreach ($line in $format.End()) { Add-ToBox ([string]$line) ([string]$line).Length }
 }
 '@
 
@@ -155,7 +175,7 @@ $chunkChars = 65536
 # so joining it makes no string large enough for the large object heap (85,000 bytes).
 $boxLimit = 32768
 $joinLimit = 40000
-$box = [System.Collections.Generic.List[string]]::new()
+$box = [System.Collections.Generic.List[object]]::new()
 $boxSize = [long[]]::new(1)
 $boxSignal = [System.Threading.AutoResetEvent]::new($false)
 # A chunk is encoded through buffers made once: text in pieces of 64 Ki would otherwise allocate
@@ -230,6 +250,23 @@ function Send-Stream($id, [string]$kind, $items) {
     }
 }
 
+# Sends what the sink handed over, in its order: runs of output lines together, each record as an
+# event of its stream.
+function Send-Box($id, $items) {
+    $lines = [System.Collections.Generic.List[string]]::new()
+    foreach ($item in $items) {
+        if ($item -is [string]) { $lines.Add($item); continue }
+        if ($lines.Count -gt 0) { Send-Output $id $lines.ToArray(); $lines.Clear() }
+        $kind = 'information'
+        if ($item -is [System.Management.Automation.ErrorRecord]) { $kind = 'error' }
+        elseif ($item -is [System.Management.Automation.WarningRecord]) { $kind = 'warning' }
+        elseif ($item -is [System.Management.Automation.VerboseRecord]) { $kind = 'verbose' }
+        elseif ($item -is [System.Management.Automation.DebugRecord]) { $kind = 'debug' }
+        Send-Stream $id $kind @(, $item)
+    }
+    if ($lines.Count -gt 0) { Send-Output $id $lines.ToArray() }
+}
+
 # Takes what the sink handed over and lets it go on.
 function Take-Box {
     [System.Threading.Monitor]::Enter($box)
@@ -250,7 +287,8 @@ function Invoke-Request($request, [bool]$evaluate) {
     $runspace.SessionStateProxy.SetVariable('LASTEXITCODE', $null)
     $null = $ps.AddScript($code)
     if (-not $evaluate) {
-        $null = $ps.AddCommand('Out-String').AddParameter('Stream').AddParameter('Width', 4096)
+        $ps.Commands.Commands[0].MergeMyResults([System.Management.Automation.Runspaces.PipelineResultTypes]::All,
+            [System.Management.Automation.Runspaces.PipelineResultTypes]::Output)
         $null = $ps.AddCommand('Out-TejunSink')
     }
     $settings = [System.Management.Automation.PSInvocationSettings]::new()
@@ -269,8 +307,7 @@ function Invoke-Request($request, [bool]$evaluate) {
         if ($evaluate) {
             foreach ($i in $output.ReadAll()) { $null = $values.Add($i) }
         } else {
-            $lines = Take-Box
-            if ($lines.Length -gt 0) { Send-Output $id $lines }
+            Send-Box $id (Take-Box)
         }
         Send-Stream $id 'error' $ps.Streams.Error.ReadAll()
         Send-Stream $id 'warning' $ps.Streams.Warning.ReadAll()

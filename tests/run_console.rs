@@ -299,3 +299,68 @@ fn ctrl_c_in_the_first_command_is_a_clean_interruption() {
         );
     }
 }
+
+#[test]
+fn streams_keep_the_order_they_were_written_in() {
+    let case = Case::new(
+        r#"runbook order {
+  step one "One" {
+    run {
+      Write-Verbose 'first' -Verbose
+      'second'
+      Write-Warning 'third'
+      Write-Host 'fourth'
+      Write-Error 'fifth'
+      'sixth'
+      Write-Debug 'seventh' -Debug
+      [pscustomobject]@{ Name = 'eighth'; Size = 8 }
+    }
+  }
+}
+"#,
+    );
+    let out = case.tejun(&["run", "case.runbook"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let text = stdout(&out);
+    let positions = [
+        at(&text, "verbose: first"),
+        at(&text, "| second"),
+        at(&text, "warning: third"),
+        at(&text, "i fourth"),
+        at(&text, "! fifth"),
+        at(&text, "| sixth"),
+        at(&text, "debug: seventh"),
+        at(&text, "| eighth    8"),
+        at(&text, "→ failed"),
+    ];
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "out of order {positions:?}:\n{text}"
+    );
+    // The same order in the transcript.
+    let run = std::fs::read_dir(case.dir.path().join("state/runs"))
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    let transcript = std::fs::read_to_string(run.join("transcript.log")).unwrap();
+    let streams: Vec<&str> = transcript
+        .lines()
+        .filter(|l| !l.trim_end().ends_with(':'))
+        .filter_map(|l| l.split_once("] ")?.1.split_once(':').map(|(s, _)| s))
+        .collect();
+    assert_eq!(
+        &streams[..7],
+        [
+            "verbose",
+            "output",
+            "warning",
+            "information",
+            "error",
+            "output",
+            "debug"
+        ],
+        "{transcript}"
+    );
+}
