@@ -3,55 +3,11 @@
 //! a summary that names the run's record, and a clean interruption. Real pwsh; a missing pwsh
 //! fails these tests.
 
+mod common;
+
 use std::process::Output;
 
-use assert_cmd::Command;
-
-struct Case {
-    dir: tempfile::TempDir,
-}
-
-impl Case {
-    fn new(runbook: &str) -> Case {
-        if let Err(e) = tejun_runtime::host::find_shell("pwsh") {
-            panic!(
-                "{e}: end-to-end tests need a real PowerShell 7. Install it with \
-                 `dotnet tool install --global PowerShell --version 7.6.9` and put ~/.dotnet/tools on PATH"
-            );
-        }
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("case.runbook"), runbook).unwrap();
-        Case { dir }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::cargo_bin("tejun").unwrap();
-        cmd.arg("--color=never")
-            .args(args)
-            .args(["--state-dir", "state"])
-            .current_dir(self.dir.path());
-        cmd.timeout(std::time::Duration::from_secs(120));
-        cmd
-    }
-
-    fn tejun(&self, args: &[&str]) -> Output {
-        self.command(args).output().unwrap()
-    }
-
-    fn journal(&self) -> Vec<serde_json::Value> {
-        let run = std::fs::read_dir(self.dir.path().join("state/runs"))
-            .unwrap()
-            .flatten()
-            .next()
-            .unwrap()
-            .path();
-        std::fs::read_to_string(run.join("journal.jsonl"))
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-}
+use common::Case;
 
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -338,13 +294,7 @@ fn streams_keep_the_order_they_were_written_in() {
         "out of order {positions:?}:\n{text}"
     );
     // The same order in the transcript.
-    let run = std::fs::read_dir(case.dir.path().join("state/runs"))
-        .unwrap()
-        .flatten()
-        .next()
-        .unwrap()
-        .path();
-    let transcript = std::fs::read_to_string(run.join("transcript.log")).unwrap();
+    let transcript = case.transcript();
     let streams: Vec<&str> = transcript
         .lines()
         .filter(|l| !l.trim_end().ends_with(':'))

@@ -2,6 +2,8 @@
 //! own temporary folder and runbook, and runs the real `tejun` binary against a real pwsh; a
 //! missing pwsh fails them, it is never skipped.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -24,12 +26,7 @@ struct Folder {
 
 impl Folder {
     fn new() -> Folder {
-        if let Err(e) = tejun_runtime::host::find_shell("pwsh") {
-            panic!(
-                "{e}: end-to-end tests need a real PowerShell 7. Install it with \
-                 `dotnet tool install --global PowerShell --version 7.6.9` and put ~/.dotnet/tools on PATH"
-            );
-        }
+        common::require_pwsh();
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("hold.runbook"), RUNBOOK).unwrap();
         Folder { dir }

@@ -1,39 +1,13 @@
 //! `tejun resume` never repeats a finished action, and a run whose PowerShell never started is not
 //! offered for resuming. Real pwsh; a missing pwsh fails these tests.
 
-use std::path::PathBuf;
-use std::process::Output;
+mod common;
 
 use assert_cmd::Command;
 
-struct Case {
-    dir: tempfile::TempDir,
-}
+use common::{Case, text};
 
 impl Case {
-    fn new(runbook: &str) -> Case {
-        if let Err(e) = tejun_runtime::host::find_shell("pwsh") {
-            panic!(
-                "{e}: end-to-end tests need a real PowerShell 7. Install it with \
-                 `dotnet tool install --global PowerShell --version 7.6.9` and put ~/.dotnet/tools on PATH"
-            );
-        }
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("case.runbook"), runbook).unwrap();
-        Case { dir }
-    }
-
-    fn tejun(&self, args: &[&str]) -> Output {
-        let mut cmd = Command::cargo_bin("tejun").unwrap();
-        cmd.arg("--color=never")
-            .args(args)
-            .args(["--state-dir", "state"])
-            .current_dir(self.dir.path());
-        cmd.timeout(std::time::Duration::from_secs(120))
-            .output()
-            .unwrap()
-    }
-
     fn counter(&self) -> Vec<String> {
         std::fs::read_to_string(self.dir.path().join("counter.txt"))
             .unwrap_or_default()
@@ -41,38 +15,6 @@ impl Case {
             .map(str::to_owned)
             .collect()
     }
-
-    fn run_id(&self) -> String {
-        let runs: Vec<PathBuf> = std::fs::read_dir(self.dir.path().join("state/runs"))
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .collect();
-        assert_eq!(runs.len(), 1, "one run");
-        runs[0].file_name().unwrap().to_string_lossy().into_owned()
-    }
-
-    fn journal(&self) -> Vec<serde_json::Value> {
-        let path = self
-            .dir
-            .path()
-            .join("state/runs")
-            .join(self.run_id())
-            .join("journal.jsonl");
-        std::fs::read_to_string(path)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 #[test]

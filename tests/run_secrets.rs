@@ -3,6 +3,8 @@
 //! PowerShell's environment. Every byte tejun writes is searched for every secret. Real pwsh; a
 //! missing pwsh fails these tests.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -80,12 +82,7 @@ struct Case {
 
 impl Case {
     fn new() -> Case {
-        if let Err(e) = tejun_runtime::host::find_shell("pwsh") {
-            panic!(
-                "{e}: end-to-end tests need a real PowerShell 7. Install it with \
-                 `dotnet tool install --global PowerShell --version 7.6.9` and put ~/.dotnet/tools on PATH"
-            );
-        }
+        common::require_pwsh();
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("leaks.runbook"), RUNBOOK).unwrap();
         Case { dir }
