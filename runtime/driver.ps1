@@ -53,34 +53,56 @@ begin {
     $limit = $sink[3]
     $format = { Out-String -Stream -Width 4096 }.GetSteppablePipeline()
     $format.Begin($true)
-    function Add-ToBox($item, [int]$length) {
-        [System.Threading.Monitor]::Enter($box)
-        try {
-            $box.Add($item)
-            $size[0] += $length + 1
-        } finally { [System.Threading.Monitor]::Exit($box) }
-        if ($size[0] -ge $limit) {
-            $null = $signal.Set()
-            [System.Threading.Monitor]::Enter($box)
-            try {
-                while ($size[0] -ge $limit) { $null = [System.Threading.Monitor]::Wait($box, 100) }
-            } finally { [System.Threading.Monitor]::Exit($box) }
-        }
-    }
+    $pending = [System.Collections.Generic.List[object]]::new()
+    # Once an object went to the formatter, strings go through it too: it may hold objects back
+    # (a table waits for a few rows to size its columns), and a string must not overtake them.
+    $formatting = $false
 }
 process {
-    if ($_ -is [System.Management.Automation.ErrorRecord] -or
-        $_ -is [System.Management.Automation.WarningRecord] -or
-        $_ -is [System.Management.Automation.VerboseRecord] -or
-        $_ -is [System.Management.Automation.DebugRecord] -or
-        $_ -is [System.Management.Automation.InformationRecord]) {
-        Add-ToBox $_ ([string]$_).Length
+    # Per line, the cheapest path first: a string is already text (tejun splits it into lines),
+    # a record goes on as it is, anything else is formatted.
+    if ($_ -is [string] -and -not $formatting) {
+        $text = $_
+        [System.Threading.Monitor]::Enter($box)
+        try {
+            $box.Add($text)
+            $size[0] += $text.Length + 1
+        } finally { [System.Threading.Monitor]::Exit($box) }
     } else {
-        foreach ($line in $format.Process($_)) { Add-ToBox ([string]$line) ([string]$line).Length }
+        $pending.Clear()
+        if ($_ -is [System.Management.Automation.ErrorRecord] -or
+            $_ -is [System.Management.Automation.InformationalRecord] -or
+            $_ -is [System.Management.Automation.InformationRecord]) { $pending.Add($_) }
+        else {
+            $formatting = $true
+            foreach ($line in $format.Process($_)) { $pending.Add([string]$line) }
+        }
+        [System.Threading.Monitor]::Enter($box)
+        try {
+            foreach ($item in $pending) {
+                $box.Add($item)
+                $size[0] += ([string]$item).Length + 1
+            }
+        } finally { [System.Threading.Monitor]::Exit($box) }
+    }
+    if ($size[0] -ge $limit) {
+        $null = $signal.Set()
+        [System.Threading.Monitor]::Enter($box)
+        try {
+            while ($size[0] -ge $limit) { $null = [System.Threading.Monitor]::Wait($box, 100) }
+        } finally { [System.Threading.Monitor]::Exit($box) }
     }
 }
 end {
-    foreach ($line in $format.End()) { Add-ToBox ([string]$line) ([string]$line).Length }
+    $pending.Clear()
+    foreach ($line in $format.End()) { $pending.Add([string]$line) }
+    [System.Threading.Monitor]::Enter($box)
+    try {
+        foreach ($item in $pending) {
+            $box.Add($item)
+            $size[0] += $item.Length + 1
+        }
+    } finally { [System.Threading.Monitor]::Exit($box) }
 }
 '@
 

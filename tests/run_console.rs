@@ -270,6 +270,7 @@ fn streams_keep_the_order_they_were_written_in() {
       'sixth'
       Write-Debug 'seventh' -Debug
       [pscustomobject]@{ Name = 'eighth'; Size = 8 }
+      "ninth`r`ntenth"
     }
   }
 }
@@ -287,6 +288,8 @@ fn streams_keep_the_order_they_were_written_in() {
         at(&text, "| sixth"),
         at(&text, "debug: seventh"),
         at(&text, "| eighth    8"),
+        at(&text, "| ninth\n"),
+        at(&text, "| tenth\n"),
         at(&text, "→ failed"),
     ];
     assert!(

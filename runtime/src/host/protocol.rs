@@ -320,9 +320,11 @@ pub(crate) fn event(msg: &serde_json::Value) -> Option<Vec<StreamLine>> {
             partial: cont,
         }]);
     }
+    // A string with Windows line ends is split on its line feeds; the carriage return before
+    // each belongs to the line end, not the text.
     let mut lines: Vec<StreamLine> = text
         .split('\n')
-        .map(|line| StreamLine::new(stream, line))
+        .map(|line| StreamLine::new(stream, line.strip_suffix('\r').unwrap_or(line)))
         .collect();
     if let Some(last) = lines.last_mut() {
         last.partial = cont;
