@@ -51,8 +51,9 @@ begin {
     $size = $sink[1]
     $signal = $sink[2]
     $limit = $sink[3]
-    $format = { Out-String -Stream -Width 4096 }.GetSteppablePipeline()
-    $format.Begin($true)
+    # The formatter is made for the first object that needs it: a command that prints only text
+    # (or nothing) never loads Out-String's module.
+    $format = $null
     $pending = [System.Collections.Generic.List[object]]::new()
     # Once an object went to the formatter, strings go through it too: it may hold objects back
     # (a table waits for a few rows to size its columns), and a string must not overtake them.
@@ -74,7 +75,11 @@ process {
             $_ -is [System.Management.Automation.InformationalRecord] -or
             $_ -is [System.Management.Automation.InformationRecord]) { $pending.Add($_) }
         else {
-            $formatting = $true
+            if (-not $formatting) {
+                $format = { Out-String -Stream -Width 4096 }.GetSteppablePipeline()
+                $format.Begin($true)
+                $formatting = $true
+            }
             foreach ($line in $format.Process($_)) { $pending.Add([string]$line) }
         }
         [System.Threading.Monitor]::Enter($box)
@@ -94,6 +99,7 @@ process {
     }
 }
 end {
+    if (-not $formatting) { return }
     $pending.Clear()
     foreach ($line in $format.End()) { $pending.Add([string]$line) }
     [System.Threading.Monitor]::Enter($box)
