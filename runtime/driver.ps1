@@ -333,7 +333,9 @@ function Invoke-Request($request, [bool]$evaluate) {
         # Read before draining: once the pipeline has ended, what is drained next is all there is.
         $done = $handle.IsCompleted
         if ($evaluate) {
-            foreach ($i in $output.ReadAll()) { $null = $values.Add($i) }
+            # Whether a condition holds depends on its first two values only (none: false; one:
+            # its truth; more: true), so a condition that prints a flood keeps no more than that.
+            foreach ($i in $output.ReadAll()) { if ($values.Count -lt 2) { $null = $values.Add($i) } }
         } else {
             Send-Box $id (Take-Box)
         }

@@ -200,6 +200,9 @@ async fn conditions_evaluate_to_true_or_false() {
         ("@()", false),
         ("'text'", true),
         ("Test-Path /definitely/not/here", false),
+        ("$false, $false", true),
+        // A flood of values: only the first two are kept, and the answer is the same.
+        ("1..300000 | ForEach-Object { $false }", true),
     ] {
         let outcome = host.eval(code, None).await.unwrap();
         assert_eq!(outcome.value, Some(expected), "{code}");
