@@ -20,7 +20,7 @@ use crate::lock::{Holder, LockError, RunLock};
 use crate::plan::{Plan, PlanAction, PlanStep};
 use crate::redact::Redactor;
 use crate::sink::{Sink, watch};
-use crate::window::Windows;
+use crate::window::{Windows, duration, millis};
 
 /// The error of a step stopped by Ctrl-C.
 pub const INTERRUPTED: &str = "interrupted by the operator (Ctrl-C); resume the run to go on";
@@ -146,6 +146,16 @@ pub enum RunError {
     },
 }
 
+impl RunError {
+    /// The journal in `dir` cannot be written (or read back).
+    pub(crate) fn journal(dir: &std::path::Path, source: std::io::Error) -> RunError {
+        RunError::Journal {
+            dir: dir.display().to_string(),
+            source,
+        }
+    }
+}
+
 /// How a run ended.
 #[derive(Debug, Clone)]
 pub struct RunSummary {
@@ -175,10 +185,8 @@ pub async fn execute(
 ) -> Result<RunSummary, RunError> {
     let run_id = new_run_id();
     let lock = RunLock::acquire(&config.root, &Holder::this_process(&run_id, "run"))?;
-    let journal = Journal::create(&config.root, &run_id).map_err(|source| RunError::Journal {
-        dir: config.root.join("runs").display().to_string(),
-        source,
-    })?;
+    let journal = Journal::create(&config.root, &run_id)
+        .map_err(|source| RunError::journal(&config.root.join("runs"), source))?;
     let mut run = Run::new(plan, config, console, journal);
     let params = plan
         .params
@@ -223,19 +231,15 @@ pub async fn resume(
         &config.root,
         &Holder::this_process(&resume.run_id, "resume"),
     )?;
-    let now = Journal::read(&resume.dir).map_err(|source| RunError::Journal {
-        dir: resume.dir.display().to_string(),
-        source,
-    })?;
+    let now =
+        Journal::read(&resume.dir).map_err(|source| RunError::journal(&resume.dir, source))?;
     if now.len() != resume.entries {
         return Err(RunError::MovedOn {
             run_id: resume.run_id,
         });
     }
-    let journal = Journal::open(&resume.dir).map_err(|source| RunError::Journal {
-        dir: resume.dir.display().to_string(),
-        source,
-    })?;
+    let journal =
+        Journal::open(&resume.dir).map_err(|source| RunError::journal(&resume.dir, source))?;
     let mut run = Run::new(plan, config, console, journal);
     run.preconfirmed = resume.confirmed.clone();
     let from_step = plan
@@ -820,9 +824,7 @@ fn describe_failure(
     timeout: Option<Duration>,
 ) -> String {
     if outcome.timed_out {
-        let limit = timeout.map_or(String::new(), |t| {
-            format!(" of {}", crate::window::duration(millis(t)))
-        });
+        let limit = timeout.map_or(String::new(), |t| format!(" of {}", duration(millis(t))));
         return match outcome.state {
             RunState::Killed => format!(
                 "timed out after its limit{limit}; PowerShell was killed and its session state lost"
@@ -843,10 +845,6 @@ fn describe_failure(
         Some(error) => format!("wrote an error: {}", error.text),
         None => format!("failed ({:?})", outcome.state),
     }
-}
-
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// What `tejun run --check` found for one step.

@@ -135,10 +135,7 @@ impl<'a> Sink<'a> {
     }
 
     fn error(&self, source: std::io::Error) -> RunError {
-        RunError::Journal {
-            dir: self.journal.dir.display().to_string(),
-            source,
-        }
+        RunError::journal(&self.journal.dir, source)
     }
 }
 

@@ -110,8 +110,8 @@ impl<'a> Windows<'a> {
                 self.report.push(format!(
                     "window `{}` was open {}, {} over its {} limit",
                     w.name,
-                    duration(round_to_seconds(elapsed)),
-                    duration(round_to_seconds(elapsed - w.limit_ms)),
+                    seconds(elapsed),
+                    seconds(elapsed - w.limit_ms),
                     duration(w.limit_ms)
                 ));
             }
@@ -132,21 +132,17 @@ impl<'a> Windows<'a> {
         for w in self.plan {
             if let Some(open) = self.open.get(&w.name) {
                 let elapsed = millis(open.since.elapsed());
-                let local = open
-                    .at
-                    .to_zoned_datetime(jiff::tz::TimeZone::system())
-                    .strftime("%H:%M:%S")
-                    .to_string();
+                let local = local(open.at);
                 let state = if elapsed > w.limit_ms {
                     format!(
                         "{} over its {} limit",
-                        duration(round_to_seconds(elapsed - w.limit_ms)),
+                        seconds(elapsed - w.limit_ms),
                         duration(w.limit_ms)
                     )
                 } else {
                     format!(
                         "{} of its {} limit left",
-                        duration(round_to_seconds(w.limit_ms - elapsed)),
+                        seconds(w.limit_ms - elapsed),
                         duration(w.limit_ms)
                     )
                 };
@@ -177,11 +173,20 @@ pub fn duration(ms: u64) -> String {
     out
 }
 
+/// A length of time rounded to whole seconds, written as a runbook writes it: `19s`, `2m5s`.
+pub fn seconds(ms: u64) -> String {
+    duration(ms.saturating_add(500) / 1000 * 1000)
+}
+
 /// An RFC 3339 time as the local wall-clock time, with the date when it is not today.
 pub fn local_time(rfc3339: &str) -> String {
-    let Ok(at) = rfc3339.parse::<jiff::Timestamp>() else {
-        return rfc3339.to_owned();
-    };
+    match rfc3339.parse::<jiff::Timestamp>() {
+        Ok(at) => local(at),
+        Err(_) => rfc3339.to_owned(),
+    }
+}
+
+fn local(at: jiff::Timestamp) -> String {
     let tz = jiff::tz::TimeZone::system();
     let local = at.to_zoned_datetime(tz.clone());
     let today = jiff::Timestamp::now().to_zoned_datetime(tz).date();
@@ -192,11 +197,8 @@ pub fn local_time(rfc3339: &str) -> String {
     }
 }
 
-fn round_to_seconds(ms: u64) -> u64 {
-    (ms + 500) / 1000 * 1000
-}
-
-fn millis(d: Duration) -> u64 {
+/// A duration in whole milliseconds, as events carry it.
+pub(crate) fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
@@ -211,7 +213,7 @@ mod tests {
         assert_eq!(duration(90_000), "1m30s");
         assert_eq!(duration(500), "500ms");
         assert_eq!(duration(0), "0s");
-        assert_eq!(duration(round_to_seconds(19_400)), "19s");
+        assert_eq!(seconds(19_400), "19s");
     }
 
     fn window(limit_ms: u64) -> PlanWindow {

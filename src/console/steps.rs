@@ -64,7 +64,7 @@ pub(super) fn render(event: &RunEvent, total: usize, paint: Paint) -> Option<Vec
             } else {
                 "run".to_owned()
             };
-            under(&keyword, code_lines(code))
+            under(&keyword, code_lines(code), "")
         }
         RunEvent::Command {
             succeeded,
@@ -121,10 +121,7 @@ pub(super) fn render(event: &RunEvent, total: usize, paint: Paint) -> Option<Vec
             } else {
                 String::new()
             };
-            let mut lines = under(&kind.to_string(), code_lines(code));
-            if let Some(last) = lines.last_mut() {
-                last.push_str(&format!("  → {verdict}{tries}"));
-            }
+            let mut lines = under(&kind.to_string(), code_lines(code), &format!("{verdict}{tries}"));
             if let Some(e) = error {
                 lines.extend(e.lines().map(|l| format!("{INDENT}  error: {l}")));
             }
@@ -136,11 +133,8 @@ pub(super) fn render(event: &RunEvent, total: usize, paint: Paint) -> Option<Vec
             by,
             ..
         } => {
-            let mut lines = under("manual", instruction.lines().map(str::to_owned).collect());
-            if let Some(last) = lines.last_mut() {
-                last.push_str(&format!("  → {decision} by {by}"));
-            }
-            lines
+            let lines = instruction.lines().map(str::to_owned).collect();
+            under("manual", lines, &format!("{decision} by {by}"))
         }
         RunEvent::ShellLost { reason, .. } => vec![paint.paint(
             Tone::Warn,
@@ -161,12 +155,18 @@ pub(super) fn render(event: &RunEvent, total: usize, paint: Paint) -> Option<Vec
     Some(lines)
 }
 
-/// `  keyword  first line`, then the other lines aligned under the first.
-fn under(keyword: &str, lines: Vec<String>) -> Vec<String> {
+/// `  keyword  first line`, then the other lines aligned under the first; a non-empty `result`
+/// ends the last line (`  → holds`).
+fn under(keyword: &str, lines: Vec<String>, result: &str) -> Vec<String> {
     let mut out = Vec::with_capacity(lines.len().max(1));
     let mut lines = lines.into_iter();
     let first = lines.next().unwrap_or_default();
     out.push(format!("  {keyword:<8} {first}"));
     out.extend(lines.map(|l| format!("{INDENT}{l}")));
+    if !result.is_empty()
+        && let Some(last) = out.last_mut()
+    {
+        last.push_str(&format!("  → {result}"));
+    }
     out
 }

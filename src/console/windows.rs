@@ -2,7 +2,7 @@
 //! they close. Durations read as the runbook writes them (`30m`).
 
 use tejun_runtime::event::RunEvent;
-use tejun_runtime::window::{duration, local_time};
+use tejun_runtime::window::{local_time, seconds};
 
 use crate::style::{Paint, Tone};
 
@@ -63,9 +63,4 @@ pub(super) fn render(event: &RunEvent, paint: Paint) -> Option<Vec<String>> {
         _ => return None,
     };
     Some(vec![line])
-}
-
-/// A duration rounded to whole seconds, written as a runbook writes it.
-fn seconds(ms: u64) -> String {
-    duration((ms + 500) / 1000 * 1000)
 }
