@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -96,6 +96,7 @@ impl Folder {
     }
 
     /// Waits until `run_id`'s journal has an event of `kind`, and returns it.
+    #[cfg(unix)]
     fn wait_for(&self, run_id: &str, kind: &str) -> serde_json::Value {
         let give_up = Instant::now() + Duration::from_secs(60);
         loop {
@@ -259,8 +260,12 @@ fn a_lock_left_by_a_killed_tejun_is_taken_over_and_journaled() {
 /// Kills the process group of `pid` (the PowerShell a killed tejun left running).
 #[cfg(unix)]
 fn end_group_of(pid: u64) {
-    let stat = std::fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("stat"))
-        .unwrap_or_default();
+    let stat = std::fs::read_to_string(
+        std::path::Path::new("/proc")
+            .join(pid.to_string())
+            .join("stat"),
+    )
+    .unwrap_or_default();
     if let Some(group) = stat
         .rsplit_once(')')
         .and_then(|(_, rest)| rest.split_whitespace().nth(2))

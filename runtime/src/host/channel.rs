@@ -1,8 +1,8 @@
 //! The control channel and process-tree handling, one implementation per OS behind the same
 //! functions. Unix: a Unix domain socket in the session's private (0700) directory, a process
 //! group for the child, and on Linux a walk of `/proc` that finds everything the session started,
-//! also what left the group or the session. Windows has no implementation yet (issue 9: a Job
-//! Object per session will sit behind the same functions and [`Session`]).
+//! also what left the group or the session. Windows: a named pipe; the process-tree functions do
+//! nothing there yet (issue 9: a Job Object per session will sit behind them and [`Session`]).
 
 /// The environment variable whose value marks every process a session starts: children inherit
 /// it, and it stays when a process leaves its process group or session or loses its parent.
@@ -322,3 +322,79 @@ mod unix {
 
 #[cfg(unix)]
 pub(crate) use unix::*;
+
+/// Windows: the control channel is a named pipe with a random name, created as the first instance
+/// and refusing remote clients; the driver still has to answer with the session's token before
+/// tejun sends anything. Not yet built (issue 9): a DACL that lets only the current user connect,
+/// and a Job Object per session, so that a timeout ends what a command started; until then a
+/// timeout kills PowerShell itself only, and the functions that end strays do nothing.
+#[cfg(windows)]
+mod windows {
+    use std::path::Path;
+
+    use tokio::io::{ReadHalf, WriteHalf};
+    use tokio::net::windows::named_pipe::{NamedPipeServer, ServerOptions};
+    use tokio::process::{Child, Command};
+
+    use super::Session;
+
+    pub(crate) type Reader = ReadHalf<NamedPipeServer>;
+    pub(crate) type Writer = WriteHalf<NamedPipeServer>;
+
+    pub(crate) struct Listener {
+        server: NamedPipeServer,
+        /// The name .NET's `NamedPipeClientStream` takes: without the `\\.\pipe\` prefix.
+        name: String,
+    }
+
+    impl Listener {
+        /// Creates the session's pipe; `dir` (the session's private folder) names it.
+        pub(crate) fn bind(dir: &Path) -> std::io::Result<Listener> {
+            let leaf = dir
+                .file_name()
+                .map_or_else(|| "session".into(), |n| n.to_string_lossy().into_owned());
+            let name = format!("tejun-{}-{leaf}", std::process::id());
+            let server = ServerOptions::new()
+                .first_pipe_instance(true)
+                .reject_remote_clients(true)
+                .create(format!(r"\\.\pipe\{name}"))?;
+            Ok(Listener { server, name })
+        }
+
+        /// What the driver connects to.
+        pub(crate) fn address(&self) -> &str {
+            &self.name
+        }
+
+        pub(crate) async fn accept(self) -> std::io::Result<(Reader, Writer)> {
+            self.server.connect().await?;
+            Ok(tokio::io::split(self.server))
+        }
+    }
+
+    /// A process group has no meaning here; the Job Object (issue 9) will take its place.
+    pub(crate) fn own_process_group(_cmd: &mut Command) {}
+
+    /// Windows has no subreaper: nothing to adopt.
+    pub(crate) fn adopt_orphans() {}
+
+    pub(crate) fn launched(_pid: u32) {}
+
+    pub(crate) fn register(_session: &Session) {}
+
+    pub(crate) fn forget(_session: &Session) {}
+
+    pub(crate) fn kill_all() {}
+
+    pub(crate) fn kill_group(_session: &Session) {}
+
+    /// Kills PowerShell itself (what it started lives on until the Job Object of issue 9).
+    pub(crate) async fn kill_tree(child: &mut Child, _session: &Session) {
+        let _ = child.kill().await;
+    }
+
+    pub(crate) fn end_strays(_session: &Session) {}
+}
+
+#[cfg(windows)]
+pub(crate) use windows::*;
