@@ -120,6 +120,16 @@ $runspace = [runspacefactory]::CreateRunspace($sessionState)
 $runspace.OpenAsync()
 
 $utf8 = [System.Text.UTF8Encoding]::new($false)
+# UTF-8 end to end on Windows, where the console's code page (OEM: 437, 932, ...) is the default
+# for what PowerShell writes and for how it decodes native commands' output. Setting it switches
+# the console tejun shares (and so the code page native programs write in); tejun puts it back
+# when the session ends. Without a console (a service) there is nothing to switch.
+if ([System.Environment]::OSVersion.Platform -eq [System.PlatformID]::Win32NT) {
+    try {
+        [Console]::OutputEncoding = $utf8
+        [Console]::InputEncoding = $utf8
+    } catch { }
+}
 $pipe = [System.IO.Pipes.NamedPipeClientStream]::new('.', $env:TEJUN_CHANNEL,
     [System.IO.Pipes.PipeDirection]::InOut, [System.IO.Pipes.PipeOptions]::Asynchronous)
 $pipe.Connect(30000)
@@ -192,6 +202,8 @@ function Wait-Runspace {
     if ($runspace.RunspaceStateInfo.State -ne 'Opened') { throw $runspace.RunspaceStateInfo.Reason }
     $proxy = $runspace.SessionStateProxy
     $proxy.SetVariable('ProgressPreference', 'SilentlyContinue')
+    # What PowerShell pipes to a native command's stdin: ASCII on Windows PowerShell 5.1.
+    $proxy.SetVariable('OutputEncoding', $utf8)
     $style = $proxy.GetVariable('PSStyle')
     if ($null -ne $style) { $style.OutputRendering = 'PlainText' }
     $script:runspaceReady = $true

@@ -6,16 +6,26 @@ use std::time::{Duration, Instant};
 use tejun_grammar::ast::Value;
 use tejun_runtime::host::{Host, HostConfig, RunState, Stream, find_shell};
 
-async fn host() -> Host {
-    if let Err(e) = find_shell("pwsh") {
+/// The shell under test: `pwsh` from PATH, or the one `TEJUN_TEST_SHELL` names (the Windows
+/// build of these tests runs under wine with a PowerShell 7 host built for it: tests/windows/).
+fn config() -> HostConfig {
+    let shell = std::env::var("TEJUN_TEST_SHELL").unwrap_or_else(|_| "pwsh".into());
+    if let Err(e) = find_shell(&shell) {
         panic!(
             "{e}: these tests need a real PowerShell 7. Install it with \
              `dotnet tool install --global PowerShell --version 7.6.9` and put ~/.dotnet/tools on PATH"
         );
     }
-    Host::start(&HostConfig::default())
-        .await
-        .expect("pwsh starts")
+    HostConfig {
+        shell,
+        // PowerShell under wine takes seconds to start on a busy machine.
+        startup_timeout: Duration::from_secs(120),
+        ..HostConfig::default()
+    }
+}
+
+async fn host() -> Host {
+    Host::start(&config()).await.expect("pwsh starts")
 }
 
 async fn run(host: &mut Host, code: &str) -> (tejun_runtime::host::Outcome, Vec<String>) {
@@ -118,7 +128,13 @@ async fn prompts_fail_at_once_instead_of_waiting() {
 async fn stdin_readers_see_end_of_file() {
     let mut host = host().await;
     let started = Instant::now();
-    let (outcome, out) = run(&mut host, "cat; 'after cat'").await;
+    // A native program that reads its stdin to the end: `cat`, or on Windows PowerShell itself.
+    let reader = if cfg!(windows) {
+        "& \"$PSHOME\\pwsh.exe\" -NoProfile -Command '[Console]::In.ReadToEnd()'"
+    } else {
+        "cat"
+    };
+    let (outcome, out) = run(&mut host, &format!("{reader}; 'after cat'")).await;
     assert!(started.elapsed() < Duration::from_secs(10));
     assert!(outcome.succeeded(&[0]));
     assert_eq!(out, ["after cat"]);
@@ -210,6 +226,8 @@ async fn conditions_evaluate_to_true_or_false() {
     host.shutdown().await;
 }
 
+// Unix: `sh` and `pgrep` over the process group; Windows has its Job Object counterparts below.
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_timeout_stops_the_command_and_its_process_tree() {
     let mut host = host().await;
@@ -321,6 +339,21 @@ async fn output_written_straight_to_the_console_is_attached_to_the_command() {
     assert!(outcome.succeeded(&[0]));
     assert_eq!(stray, ["straight to stdout"]);
     host.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_channel_that_answers_without_the_token_is_refused() {
+    // The driver reads the token from its environment; a wrong one stands for whoever connected
+    // to the channel first without knowing it.
+    let config = HostConfig {
+        env: vec![("TEJUN_TOKEN".into(), "not-the-token".into())],
+        ..config()
+    };
+    let error = Host::start(&config).await.err().expect("refused");
+    assert!(
+        error.to_string().contains("answered with a wrong token"),
+        "{error}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -606,4 +639,155 @@ async fn long_lines_come_in_marked_parts_that_rejoin_exactly() {
         "the tail keeps bounded bytes"
     );
     host.shutdown().await;
+}
+
+/// Windows: what a command starts lives in the session's Job Object. Each test starts a tree,
+/// PowerShell starting PowerShell that starts PowerShell, and checks by process id that all of it
+/// ended, as the Linux tests above do by command line.
+#[cfg(windows)]
+mod job {
+    use super::*;
+
+    /// Code that starts PowerShell, which starts another, both sleeping; each writes its process
+    /// id to `dir/ids`. The command then waits, unless `wait` is false.
+    fn tree(dir: &std::path::Path, wait: bool) -> String {
+        let quote = |p: std::path::PathBuf| p.display().to_string().replace('\'', "''");
+        let (child, ids) = (quote(dir.join("child.ps1")), quote(dir.join("ids")));
+        std::fs::write(
+            dir.join("child.ps1"),
+            "param($Ids)\n\
+             $PID | Out-File -Append -Encoding ascii $Ids\n\
+             $null = Start-Process -NoNewWindow \"$PSHOME\\pwsh.exe\" -ArgumentList '-NoProfile','-Command','$PID | Out-File -Append -Encoding ascii $env:TEJUN_IDS; Start-Sleep 600'\n\
+             Start-Sleep 600\n",
+        )
+        .unwrap();
+        let mut code = format!(
+            "$env:TEJUN_IDS = '{ids}'\n\
+             $null = Start-Process -NoNewWindow \"$PSHOME\\pwsh.exe\" -ArgumentList '-NoProfile','-File',\"`\"{child}`\"\",\"`\"{ids}`\"\"\n"
+        );
+        if wait {
+            code.push_str("Start-Sleep 600\n");
+        }
+        code
+    }
+
+    /// Waits (up to two minutes: PowerShell under wine starts slowly) for both ids.
+    async fn started(ids: &std::path::Path) -> Vec<u32> {
+        let give_up = Instant::now() + Duration::from_secs(120);
+        loop {
+            let pids: Vec<u32> = std::fs::read_to_string(ids)
+                .unwrap_or_default()
+                .split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect();
+            if pids.len() == 2 {
+                assert!(pids.iter().all(|&p| alive(p)), "{pids:?} started");
+                return pids;
+            }
+            assert!(Instant::now() < give_up, "the tree never started: {pids:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn alive(pid: u32) -> bool {
+        use windows_sys::Win32::Foundation::{CloseHandle, STILL_ACTIVE};
+        use windows_sys::Win32::System::Threading::{
+            GetExitCodeProcess, OpenProcess, PROCESS_QUERY_LIMITED_INFORMATION,
+        };
+        // SAFETY: the handle is checked and closed here.
+        unsafe {
+            let process = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, 0, pid);
+            if process.is_null() {
+                return false;
+            }
+            let mut code = 0u32;
+            let ok = GetExitCodeProcess(process, &mut code);
+            CloseHandle(process);
+            ok != 0 && code == STILL_ACTIVE as u32
+        }
+    }
+
+    async fn assert_all_end(pids: &[u32]) {
+        let give_up = Instant::now() + Duration::from_secs(10);
+        while pids.iter().any(|&p| alive(p)) {
+            assert!(
+                Instant::now() < give_up,
+                "still running: {:?}",
+                pids.iter().filter(|&&p| alive(p)).collect::<Vec<_>>()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_timeout_ends_the_whole_tree_and_the_session_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut host = host().await;
+        let watch = tokio::spawn({
+            let dir = dir.path().to_owned();
+            async move { started(&dir.join("ids")).await }
+        });
+        let outcome = host
+            .run(
+                &tree(dir.path(), true),
+                Some(Duration::from_secs(60)),
+                |_| {},
+            )
+            .await
+            .unwrap();
+        let pids = watch.await.unwrap();
+        assert!(outcome.timed_out, "{outcome:?}");
+        assert_all_end(&pids).await;
+        let (after, out) = run(&mut host, "'alive'").await;
+        assert!(after.succeeded(&[0]));
+        assert_eq!(out, ["alive"]);
+        host.shutdown().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn an_interrupt_ends_the_whole_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut host = host().await;
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        host.set_interrupt(rx);
+        let press = tokio::spawn({
+            let dir = dir.path().to_owned();
+            async move {
+                let pids = started(&dir.join("ids")).await;
+                let _ = tx.send(true);
+                pids
+            }
+        });
+        let outcome = host
+            .run(&tree(dir.path(), true), None, |_| {})
+            .await
+            .unwrap();
+        let pids = press.await.unwrap();
+        assert!(outcome.interrupted, "{outcome:?}");
+        assert_all_end(&pids).await;
+        host.shutdown().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn ending_the_session_ends_what_it_left_running() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut host = host().await;
+        let (outcome, _) = run(&mut host, &tree(dir.path(), false)).await;
+        assert!(outcome.succeeded(&[0]), "{outcome:?}");
+        let pids = started(&dir.path().join("ids")).await;
+        host.shutdown().await;
+        assert_all_end(&pids).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_killed_session_takes_its_tree_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut host = host().await;
+        let (outcome, _) = run(&mut host, &tree(dir.path(), false)).await;
+        assert!(outcome.succeeded(&[0]), "{outcome:?}");
+        let pids = started(&dir.path().join("ids")).await;
+        let shell = host.shell_pid;
+        host.kill().await;
+        assert_all_end(&[pids[0], pids[1], shell]).await;
+    }
 }

@@ -222,7 +222,12 @@ impl Host {
             reason: format!("cannot run `{}`: {e}", shell.display()),
         })?;
         let pid = child.id().unwrap_or(0);
-        channel::launched(pid);
+        if let Err(e) = channel::launched(&child) {
+            let _ = child.kill().await;
+            return Err(HostError::StartFailed {
+                reason: format!("cannot contain PowerShell's process tree: {e}"),
+            });
+        }
 
         // Bounded, so a command that prints faster than tejun can record it is slowed down
         // instead of filling tejun's memory.
