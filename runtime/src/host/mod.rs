@@ -532,8 +532,9 @@ pub fn kill_all() {
     channel::kill_all();
 }
 
-/// Finds the shell: a path, or a name on PATH (also `~/.dotnet/tools`, where
-/// `dotnet tool install --global PowerShell` puts pwsh).
+/// Finds the shell: a path, or a name on PATH (on Windows with its `.exe`), also in
+/// `~/.dotnet/tools` (`%USERPROFILE%\.dotnet\tools`), where `dotnet tool install --global
+/// PowerShell` puts pwsh.
 pub fn find_shell(shell: &str) -> Result<PathBuf, HostError> {
     let path = PathBuf::from(shell);
     if path.components().count() > 1 {
@@ -548,8 +549,14 @@ pub fn find_shell(shell: &str) -> Result<PathBuf, HostError> {
     if let Ok(found) = which::which(shell) {
         return Ok(found);
     }
-    let tools =
-        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".dotnet/tools").join(shell));
+    let home = std::env::var_os(if cfg!(windows) { "USERPROFILE" } else { "HOME" });
+    let tools = home.map(|h| {
+        let tool = PathBuf::from(h).join(".dotnet").join("tools").join(shell);
+        match tool.extension() {
+            None if cfg!(windows) => tool.with_extension("exe"),
+            _ => tool,
+        }
+    });
     match tools {
         Some(p) if p.exists() => Ok(p),
         _ => Err(HostError::ShellNotFound {

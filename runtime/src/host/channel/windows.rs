@@ -471,3 +471,76 @@ fn terminate(pid: u32) {
         unsafe { TerminateProcess(process.0, KILLED) };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::windows::io::AsRawHandle;
+
+    use tokio::net::windows::named_pipe::ClientOptions;
+    use windows_sys::Win32::Security::Authorization::{
+        ConvertSecurityDescriptorToStringSecurityDescriptorW, GetSecurityInfo, SE_KERNEL_OBJECT,
+    };
+    use windows_sys::Win32::Security::DACL_SECURITY_INFORMATION;
+
+    use super::*;
+
+    /// The pipe's DACL in SDDL, as Windows reads it back from the pipe itself.
+    fn dacl(listener: &Listener) -> String {
+        let mut descriptor: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
+        let mut text: *mut u16 = std::ptr::null_mut();
+        // SAFETY: out pointers; both results are freed below.
+        unsafe {
+            let status = GetSecurityInfo(
+                listener.server.as_raw_handle() as HANDLE,
+                SE_KERNEL_OBJECT,
+                DACL_SECURITY_INFORMATION,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                &mut descriptor,
+            );
+            assert_eq!(status, 0, "GetSecurityInfo");
+            let ok = ConvertSecurityDescriptorToStringSecurityDescriptorW(
+                descriptor,
+                SDDL_REVISION_1,
+                DACL_SECURITY_INFORMATION,
+                &mut text,
+                std::ptr::null_mut(),
+            );
+            assert_ne!(ok, 0, "ConvertSecurityDescriptorToStringSecurityDescriptorW");
+            let len = (0..).take_while(|&i| *text.add(i) != 0).count();
+            let sddl = String::from_utf16_lossy(std::slice::from_raw_parts(text, len));
+            LocalFree(text.cast());
+            LocalFree(descriptor);
+            sddl
+        }
+    }
+
+    #[tokio::test]
+    async fn only_the_current_user_may_open_the_channel() {
+        let dir = tempfile::tempdir().unwrap();
+        let listener = Listener::bind(dir.path()).unwrap();
+        let sid = current_user_sid().unwrap();
+        let sddl = dacl(&listener);
+        // One ACE, allowing the current user; nothing for Everyone (WD), anonymous (AN) or any
+        // other group.
+        assert!(sddl.starts_with("D:P"), "{sddl}");
+        assert_eq!(sddl.matches("(A;").count(), 1, "{sddl}");
+        assert!(sddl.ends_with(&format!(";;;{sid})")), "{sddl}");
+    }
+
+    #[tokio::test]
+    async fn the_channel_takes_one_client_and_its_name_is_fresh_each_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let listener = Listener::bind(dir.path()).unwrap();
+        let other = Listener::bind(dir.path()).unwrap();
+        assert_ne!(listener.address(), other.address());
+        assert!(listener.address().len() > 32, "{}", listener.address());
+        let path = format!(r"\\.\pipe\{}", listener.address());
+        let _first = ClientOptions::new().open(&path).unwrap();
+        let _accepted = listener.accept().await.unwrap();
+        let second = ClientOptions::new().open(&path);
+        assert!(second.is_err(), "a second client got in");
+    }
+}
