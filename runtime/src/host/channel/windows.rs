@@ -508,7 +508,10 @@ mod tests {
                 &mut text,
                 std::ptr::null_mut(),
             );
-            assert_ne!(ok, 0, "ConvertSecurityDescriptorToStringSecurityDescriptorW");
+            assert_ne!(
+                ok, 0,
+                "ConvertSecurityDescriptorToStringSecurityDescriptorW"
+            );
             let len = (0..).take_while(|&i| *text.add(i) != 0).count();
             let sddl = String::from_utf16_lossy(std::slice::from_raw_parts(text, len));
             LocalFree(text.cast());
