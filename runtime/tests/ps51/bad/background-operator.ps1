@@ -1,0 +1,2 @@
+# expect: background-operator
+Start-Sleep 1 &

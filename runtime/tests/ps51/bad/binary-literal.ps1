@@ -1,0 +1,2 @@
+# expect: number-suffix
+$mask = 0b1010

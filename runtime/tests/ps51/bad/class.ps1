@@ -1,0 +1,2 @@
+# expect: class
+class Thing { [string]$Name }

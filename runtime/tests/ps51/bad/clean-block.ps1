@@ -1,0 +1,2 @@
+# expect: clean-block
+function Use-Thing { process { $_ } clean { Remove-Item thing } }

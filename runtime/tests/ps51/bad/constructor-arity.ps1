@@ -1,0 +1,2 @@
+# expect: overload-missing
+$guid = [guid]::new("a", "b", "c", "d", "e")

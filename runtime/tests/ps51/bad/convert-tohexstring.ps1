@@ -1,0 +1,2 @@
+# expect: member-missing
+$hex = [Convert]::ToHexString($bytes)

@@ -1,0 +1,2 @@
+# expect: new-parameter
+$data = "{}" | ConvertFrom-Json -AsHashtable

@@ -1,0 +1,2 @@
+# expect: new-parameter
+$json = ConvertTo-Json -InputObject 1 -AsArray

@@ -1,0 +1,2 @@
+# expect: new-parameter
+$json = $value | ConvertTo-Json -EnumsAsStrings

@@ -1,0 +1,2 @@
+# expect: encoding
+Get-Content -Path in.txt -Encoding 1252

@@ -1,0 +1,2 @@
+# expect: member-missing
+$latin1 = [System.Text.Encoding]::Latin1

@@ -1,0 +1,2 @@
+# expect: class
+enum Colour { Red; Green }

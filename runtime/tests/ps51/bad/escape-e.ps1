@@ -1,0 +1,2 @@
+# expect: string-escape
+$bold = "`e[1m"

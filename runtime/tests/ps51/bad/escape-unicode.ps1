@@ -1,0 +1,2 @@
+# expect: string-escape
+$smile = "`u{1F600}"

@@ -1,0 +1,2 @@
+# expect: new-parameter
+1..3 | ForEach-Object -Parallel { $_ }

@@ -1,0 +1,2 @@
+# expect: generic-method-call
+$list.ConvertAll[string]({ param($x) "$x" })

@@ -1,0 +1,2 @@
+# expect: new-parameter
+$bytes = Get-Content -Path file.bin -AsByteStream

@@ -1,0 +1,2 @@
+# expect: new-command
+Get-Error -Newest 1

@@ -1,0 +1,2 @@
+# expect: new-parameter
+Invoke-WebRequest -Uri https://localhost/ -SkipCertificateCheck

@@ -1,0 +1,2 @@
+# expect: ps7-variable
+if ($IsWindows) { "windows" }

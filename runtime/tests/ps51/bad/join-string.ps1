@@ -1,0 +1,2 @@
+# expect: new-command
+1..3 | Join-String -Separator ","

@@ -1,0 +1,2 @@
+# expect: type-missing
+$node = New-Object -TypeName System.Text.Json.Nodes.JsonObject

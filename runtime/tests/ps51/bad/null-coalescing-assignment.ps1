@@ -1,0 +1,2 @@
+# expect: null-coalescing
+$c ??= 4

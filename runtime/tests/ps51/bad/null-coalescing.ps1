@@ -1,0 +1,2 @@
+# expect: null-coalescing
+$b = $y ?? 3

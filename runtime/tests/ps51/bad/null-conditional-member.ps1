@@ -1,0 +1,2 @@
+# expect: null-conditional
+${x}?.Name

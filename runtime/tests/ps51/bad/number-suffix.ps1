@@ -1,0 +1,2 @@
+# expect: number-suffix
+$count = 5u

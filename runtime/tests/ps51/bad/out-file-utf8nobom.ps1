@@ -1,0 +1,2 @@
+# expect: encoding
+"text" | Out-File -FilePath out.txt -Encoding:utf8NoBOM

@@ -1,0 +1,2 @@
+# expect: member-missing
+$relative = [System.IO.Path]::GetRelativePath($from, $to)

@@ -1,0 +1,2 @@
+# expect: pipeline-chain
+Get-Item . && Get-Item ..

@@ -1,0 +1,2 @@
+# expect: ps7-variable
+$PSStyle.OutputRendering = "PlainText"

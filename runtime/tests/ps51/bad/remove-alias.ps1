@@ -1,0 +1,2 @@
+# expect: new-command
+Remove-Alias -Name ll

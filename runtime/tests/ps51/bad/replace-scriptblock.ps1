@@ -1,0 +1,2 @@
+# expect: replace-scriptblock
+"a1" -replace "\d", { [int]$_.Value + 1 }

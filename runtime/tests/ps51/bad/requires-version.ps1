@@ -1,0 +1,3 @@
+# expect: requires-version
+#requires -Version 7.0
+"seven"

@@ -1,0 +1,3 @@
+# expect: member-missing
+$ps = [powershell]::Create()
+$task = $ps.InvokeAsync()

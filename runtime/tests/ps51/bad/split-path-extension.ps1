@@ -1,0 +1,2 @@
+# expect: new-parameter
+$extension = Split-Path -Path $file -Extension

@@ -1,0 +1,2 @@
+# expect: new-parameter
+$name = Split-Path -Path $file -LeafBase

@@ -1,0 +1,2 @@
+# expect: new-parameter
+Start-Process -FilePath tool.exe -Environment @{ MODE = "test" }

@@ -1,0 +1,2 @@
+# expect: overload-missing
+$found = "abc".Contains("B", [StringComparison]::OrdinalIgnoreCase)

@@ -1,0 +1,2 @@
+# expect: ternary
+$a = $x ? 1 : 2

@@ -1,0 +1,2 @@
+# expect: new-command
+Test-Json -Json "{}"

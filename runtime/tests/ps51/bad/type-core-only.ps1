@@ -1,0 +1,2 @@
+# expect: type-missing
+$json = [System.Text.Json.JsonSerializer]::Serialize($value)

@@ -1,0 +1,2 @@
+# expect: type-missing
+$pool = [System.Buffers.ArrayPool[byte]]::Shared

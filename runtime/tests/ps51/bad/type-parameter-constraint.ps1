@@ -1,0 +1,2 @@
+# expect: type-missing
+function Get-Half([System.Half]$value) { $value }

@@ -1,0 +1,2 @@
+# expect: type-missing
+$version = [semver]"1.2.3"

@@ -1,0 +1,2 @@
+# expect: type-missing
+$n = [uint]5

@@ -1,0 +1,3 @@
+# expect: type-missing
+using namespace System.Text.Json
+$document = [JsonDocument]::Parse("{}")
