@@ -465,15 +465,20 @@ mod tests {
     /// several lines, and blocks that only look like code.
     #[tokio::test(flavor = "multi_thread")]
     async fn the_script_reports_each_blocks_errors_at_byte_offsets() {
-        if let Err(e) = crate::host::find_shell("pwsh") {
+        // `TEJUN_TEST_SHELL` names another shell (the Windows build under wine: tests/windows/).
+        let shell = std::env::var("TEJUN_TEST_SHELL").unwrap_or_else(|_| "pwsh".into());
+        if let Err(e) = crate::host::find_shell(&shell) {
             panic!(
                 "{e}: this test needs a real PowerShell 7. Install it with \
                  `dotnet tool install --global PowerShell --version 7.6.9`"
             );
         }
-        let mut host = Host::start(&crate::host::HostConfig::default())
-            .await
-            .expect("pwsh starts");
+        let config = crate::host::HostConfig {
+            shell,
+            startup_timeout: Duration::from_secs(120),
+            ..crate::host::HostConfig::default()
+        };
+        let mut host = Host::start(&config).await.expect("pwsh starts");
         let blocks: Vec<String> = [
             "Write-Output '日本😀'; $x =",
             "",
