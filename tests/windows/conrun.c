@@ -31,13 +31,23 @@ int wmain(void) {
     si.hStdError = GetStdHandle(STD_ERROR_HANDLE);
     DWORD flags = GetConsoleCP() ? 0 : CREATE_NO_WINDOW; /* GetConsoleCP is 0 without a console */
 
+    /* The program and everything it starts are in a job that ends with this process: Windows processes under
+     * wine are not children of the Linux process that started them, so a test that kills tests/windows/wine
+     * (this process) would leave them running; the job kills them when wine closes this process's handles. */
+    HANDLE job = CreateJobObjectW(NULL, NULL);
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits = {0};
+    limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+    if (job) SetInformationJobObject(job, JobObjectExtendedLimitInformation, &limits, sizeof limits);
+
     PROCESS_INFORMATION pi;
-    if (!CreateProcessW(NULL, cmd, NULL, NULL, TRUE, flags, NULL, NULL, &si, &pi)) {
+    if (!CreateProcessW(NULL, cmd, NULL, NULL, TRUE, flags | CREATE_SUSPENDED, NULL, NULL, &si, &pi)) {
         char msg[64];
         DWORD n, len = wsprintfA(msg, "conrun: cannot start the program (error %lu)\n", GetLastError());
         WriteFile(si.hStdError, msg, len, &n, NULL);
         return 127;
     }
+    if (job) AssignProcessToJobObject(job, pi.hProcess);
+    ResumeThread(pi.hThread);
     CloseHandle(pi.hThread);
     WaitForSingleObject(pi.hProcess, INFINITE);
     DWORD code = 1;
