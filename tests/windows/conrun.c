@@ -24,6 +24,13 @@ int wmain(void) {
         return 2;
     }
 
+    /* Wine starts its desktop process (explorer.exe /desktop) from the first process that asks for the desktop,
+     * and that process inherits the starter's inheritable handles at that moment. When tejun.exe was that
+     * process, explorer kept the write ends of pwsh's stdout and stderr pipes, and tejun waited for their end
+     * of file forever, on every run after the wineserver had stopped. Asking for the desktop here first
+     * starts it before the program has any handles. (On Windows the desktop always exists.) */
+    GetDesktopWindow();
+
     STARTUPINFOW si = {sizeof si};
     si.dwFlags = STARTF_USESTDHANDLES;
     si.hStdInput = GetStdHandle(STD_INPUT_HANDLE);
