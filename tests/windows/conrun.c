@@ -4,6 +4,7 @@
  * nothing and exits 0. Started with CREATE_NO_WINDOW, the program gets a console of its own without a window
  * (wine's headless conhost), which its children (pwsh.exe) inherit. The standard handles are passed through
  * unchanged. When this process already has a console (a terminal), the program shares it.
+ * conrun.exe --boot: only starts wine's services and desktop, then exits.
  * Built and installed by tests/windows/setup; used by tests/windows/wine. */
 #include <windows.h>
 
@@ -30,6 +31,7 @@ int wmain(void) {
      * of file forever, on every run after the wineserver had stopped. Asking for the desktop here first
      * starts it before the program has any handles. (On Windows the desktop always exists.) */
     GetDesktopWindow();
+    if (!wcscmp(cmd, L"--boot")) return 0; /* only that: see tests/windows/wine */
 
     STARTUPINFOW si = {sizeof si};
     si.dwFlags = STARTF_USESTDHANDLES;
