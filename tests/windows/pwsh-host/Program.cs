@@ -1,0 +1,2 @@
+// pwsh.exe: PowerShell's own console entry point, exactly as the real pwsh.exe calls it.
+return Microsoft.PowerShell.UnmanagedPSEntry.Start(args, args.Length);
