@@ -425,6 +425,10 @@ async fn control_characters_quotes_and_backslashes_survive_the_protocol() {
     host.shutdown().await;
 }
 
+// Linux only from here to `mod job`: these find processes by command line in `/proc` and start
+// them with `setsid` and double forks, which Windows does not have. Their Windows counterparts,
+// where a Job Object holds the tree, are in `mod job` at the end.
+
 /// A command line no other test (or other checkout's test run) uses: `sleep` with a fraction made
 /// of this process's id, so a `/proc` scan finds exactly what this test started.
 #[cfg(target_os = "linux")]
