@@ -5,6 +5,7 @@ pub mod event;
 pub mod execute;
 pub mod history;
 pub mod host;
+pub mod inventory;
 pub mod journal;
 pub mod lock;
 pub mod params;
