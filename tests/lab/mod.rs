@@ -72,6 +72,10 @@ struct Server {
 impl Lab {
     /// Starts one sshd per name on 127.0.0.11, .12, ... (each on a free port) and waits until each
     /// accepts connections. Fails the test, saying how to install it, when there is no sshd.
+    ///
+    /// Start the lab on the test's own thread: the kernel kills the sshd processes when the thread
+    /// that started them ends (`PR_SET_PDEATHSIG`), which is what keeps a killed test from leaving
+    /// them behind, and would also stop a lab started on a short-lived helper thread.
     pub fn start(names: &[&str]) -> Lab {
         Lab::start_with_env(names, &[])
     }
