@@ -194,7 +194,7 @@ fn a_panicking_test_leaves_no_sshd_running() {
     let outcome = std::panic::catch_unwind(|| {
         let lab = lab::Lab::start(&["p01", "p02"]);
         *pids.lock().unwrap() = lab.listener_pids();
-        panic!("the test fails with the lab running");
+        panic!("an intended panic: this test checks that the lab cleans up after a failing test");
     });
     assert!(outcome.is_err());
     let pids = pids.into_inner().unwrap();
