@@ -18,7 +18,8 @@ fn three_servers_share_one_pool_over_powershell_remoting() {
     use std::time::{Duration, Instant};
 
     let names = ["fe01", "fe02", "fe03"];
-    let mut lab = lab::Lab::start(&names);
+    // Every server's sessions get the fault too: the pool's first readiness poll finds it Busy.
+    let mut lab = lab::Lab::start_with_env(&names, &[("LYNC_POOL_SIM_BUSY_POLLS", "1")]);
     let targets = lab.targets();
     let inventory = lab.inventory_toml();
     assert!(
@@ -112,7 +113,11 @@ fn three_servers_share_one_pool_over_powershell_remoting() {
         "3",
         "one New-PSSession opens all three"
     );
-    assert_eq!(get("pool_upgrade_state"), "Ready");
+    assert_eq!(
+        get("pool_upgrade_states"),
+        "Busy,Ready",
+        "Busy for one poll, then Ready"
+    );
     assert_eq!(
         get("domains_ready"),
         "True,False,False",
@@ -155,7 +160,7 @@ fn three_servers_share_one_pool_over_powershell_remoting() {
         .collect();
     assert_eq!(
         hosts,
-        ["fe01", "fe02", "fe03", "fe03"],
+        ["fe01", "fe02", "fe02", "fe03", "fe03"],
         "the pool's log has every server's calls"
     );
 

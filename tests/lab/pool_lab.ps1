@@ -57,8 +57,9 @@ foreach ($t in $targets) {
 # upgrade domain ready, and the last sees the first's services stopped.
 $first = $targets[0].name; $second = $targets[1].name; $last = $targets[-1].name
 Invoke-Command -Session $sessions[$first] { Stop-CsWindowsService -Graceful }
+$busy = Invoke-Command -Session $sessions[$second] { Get-CsPoolUpgradeReadinessState }
 $r = Invoke-Command -Session $sessions[$second] { Get-CsPoolUpgradeReadinessState }
-Result 'pool_upgrade_state' $r.PoolUpgradeState
+Result 'pool_upgrade_states' ($busy.PoolUpgradeState + ',' + $r.PoolUpgradeState)
 Result 'domains_ready' (@($r.UpgradeDomains | ForEach-Object { $_.IsReadyForUpgrade }) -join ',')
 $svc = Invoke-Command -Session $sessions[$last] -ArgumentList $first { param($h) (Get-CsWindowsService -Name RTCSRV -ComputerName $h).Status }
 Result 'first_rtcsrv_seen_from_last' $svc
