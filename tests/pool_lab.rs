@@ -14,6 +14,7 @@ mod lab;
 fn three_servers_share_one_pool_over_powershell_remoting() {
     use std::collections::BTreeMap;
     use std::io::{BufRead, BufReader, Write};
+    use std::os::unix::process::CommandExt as _;
     use std::process::{Command, Stdio};
     use std::time::{Duration, Instant};
 
@@ -26,6 +27,38 @@ fn three_servers_share_one_pool_over_powershell_remoting() {
         inventory.contains("[targets.fe02]\ntransport = \"ssh\"\nhost = \"127.0.0.12\"\n"),
         "{inventory}"
     );
+    // tejun reads the lab's inventory as written.
+    let read = tejun_runtime::inventory::Inventory::parse(&inventory, lab.dir())
+        .unwrap_or_else(|e| panic!("{e} at {:?}:\n{inventory}", e.span));
+    assert_eq!(read.targets.len(), 3);
+    for t in &targets {
+        let tejun_runtime::inventory::Transport::Ssh {
+            host,
+            port,
+            user,
+            key,
+            known_hosts,
+        } = &read.targets[&t.name].transport
+        else {
+            panic!("{} is not an ssh target", t.name)
+        };
+        assert_eq!(
+            (
+                host,
+                *port,
+                user.as_deref(),
+                key.as_deref(),
+                known_hosts.as_deref()
+            ),
+            (
+                &t.host,
+                Some(t.port),
+                Some(t.user.as_str()),
+                Some(t.key.as_path()),
+                Some(t.known_hosts.as_path())
+            )
+        );
+    }
     let json: Vec<serde_json::Value> = targets
         .iter()
         .map(|t| {
@@ -55,14 +88,19 @@ fn three_servers_share_one_pool_over_powershell_remoting() {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        // Its own process group, so the watchdog reaches PowerShell itself and not only the
+        // .NET tool's launcher in front of it (which would leave the pipes open).
+        .process_group(0)
         .spawn()
         .expect("pwsh runs");
     // A hung remoting call must fail the test, not hang it.
     let pid = child.id() as i32;
     let watchdog = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_secs(240));
-        // SAFETY: at worst the PID has been reaped and reused within the test's last moments.
-        unsafe { libc::kill(pid, libc::SIGKILL) };
+        std::thread::sleep(Duration::from_secs(180));
+        eprintln!("pool_lab: PowerShell still running after 180 s: killing it");
+        // SAFETY: at worst the group has ended and its id was reused within the test's last
+        // moments.
+        unsafe { libc::kill(-pid, libc::SIGKILL) };
     });
     let mut stdin = child.stdin.take().unwrap();
     let stderr = child.stderr.take().unwrap();
