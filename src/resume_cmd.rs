@@ -83,6 +83,16 @@ fn prepare(args: &ResumeArgs, color: bool) -> Result<u8, String> {
         .filter_map(|p| {
             recorded.get(&p.name.value).map(|v| match v {
                 serde_json::Value::String(s) => format!("{}={s}", p.name.value),
+                // A list's items hold no comma (`-p` splits on commas), so they join back.
+                serde_json::Value::Array(items) => format!(
+                    "{}={}",
+                    p.name.value,
+                    items
+                        .iter()
+                        .filter_map(|i| i.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
                 other => format!("{}={other}", p.name.value),
             })
         })

@@ -279,6 +279,7 @@ impl<'a> Run<'a> {
             host: None,
             windows: Windows::new(&plan.windows),
             preconfirmed: None,
+            loop_vars: Vec::new(),
         }
     }
 
@@ -321,7 +322,9 @@ impl<'a> Run<'a> {
         let run = &mut self;
         let (mut done, mut skipped) = (0, 0);
         let mut end = (RunStatus::Succeeded, None, None);
-        for step in &plan.steps[from.min(plan.steps.len())..] {
+        let from = from.min(plan.steps.len());
+        for (position, step) in plan.steps.iter().enumerate().skip(from) {
+            run.loops_at(position, position == from)?;
             if run.interrupted() {
                 end = (
                     RunStatus::Interrupted,
@@ -370,6 +373,9 @@ impl<'a> Run<'a> {
                 }
             }
         }
+        if end.0 == RunStatus::Succeeded {
+            run.loops_at(plan.steps.len(), from == plan.steps.len())?;
+        }
         if end.0 == RunStatus::Failed && !plan.finally.is_empty() {
             run.cleanup().await?;
         }
@@ -409,6 +415,8 @@ struct Run<'a> {
     sink: Sink<'a>,
     host: Option<Host>,
     windows: Windows<'a>,
+    /// The loop variables of the step under way, set again after a shell restart.
+    loop_vars: Vec<(String, Value)>,
 }
 
 impl Run<'_> {
@@ -466,12 +474,50 @@ impl Run<'_> {
             host.set_interrupt(interrupt.clone());
         }
         host.set_vars(&self.config.variables).await?;
+        if !self.loop_vars.is_empty() {
+            host.set_vars(&self.loop_vars).await?;
+        }
         self.emit(RunEvent::ShellStart {
             version: host.version.clone(),
             pid: host.shell_pid,
             reason: reason.to_owned(),
         })?;
         self.host = Some(host);
+        Ok(())
+    }
+
+    /// Announces the loops that start at `position` in the plan (an empty loop too: it says that
+    /// its steps run zero times). On resuming, at the first position, a loop already under way
+    /// is announced again with the iteration it goes on at.
+    fn loops_at(&mut self, position: usize, resuming_here: bool) -> Result<(), RunError> {
+        let plan = self.plan;
+        for l in plan.loops.iter().filter(|l| l.at == position) {
+            self.emit(RunEvent::LoopStart {
+                var: l.var.clone(),
+                over: l.over.clone(),
+                items: l.items.clone(),
+                line: l.line,
+            })?;
+        }
+        if resuming_here && let Some(step) = plan.steps.get(position) {
+            // The loops under way around the step a resume starts at: for each of its items,
+            // the nearest loop before it with that variable.
+            for item in step.items.iter().filter(|i| i.index > 1) {
+                if let Some(l) = plan
+                    .loops
+                    .iter()
+                    .rev()
+                    .find(|l| l.at < position && l.var == item.var)
+                {
+                    self.emit(RunEvent::LoopStart {
+                        var: l.var.clone(),
+                        over: l.over.clone(),
+                        items: l.items.clone(),
+                        line: l.line,
+                    })?;
+                }
+            }
+        }
         Ok(())
     }
 
@@ -483,6 +529,18 @@ impl Run<'_> {
         step: &PlanStep,
         done: &std::collections::BTreeSet<usize>,
     ) -> Result<(StepStatus, Option<String>), RunError> {
+        let loop_vars: Vec<(String, Value)> = step
+            .items
+            .iter()
+            .map(|i| (i.var.clone(), Value::Str(i.value.clone())))
+            .collect();
+        if loop_vars != self.loop_vars {
+            self.loop_vars = loop_vars;
+            if !self.loop_vars.is_empty() {
+                let vars = self.loop_vars.clone();
+                self.host_mut().await?.set_vars(&vars).await?;
+            }
+        }
         let under_way = !done.is_empty();
         for action in step.actions.iter().filter(|_| !under_way) {
             if let PlanAction::SkipIf { sent, .. } = action
@@ -868,6 +926,14 @@ pub async fn check_only(plan: &Plan, config: &RunConfig) -> Result<Vec<StepCheck
     host.set_vars(&config.variables).await?;
     let mut report = Vec::new();
     for step in &plan.steps {
+        if !step.items.is_empty() {
+            let vars: Vec<(String, Value)> = step
+                .items
+                .iter()
+                .map(|i| (i.var.clone(), Value::Str(i.value.clone())))
+                .collect();
+            host.set_vars(&vars).await?;
+        }
         let mut checks = Vec::new();
         let mut verdict = "ready";
         for action in &step.actions {

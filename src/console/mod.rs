@@ -3,6 +3,7 @@
 //! commands print; `windows.rs`: time windows; `summary.rs`: the end of a run), plus the live
 //! line on a terminal and the questions for manual steps. It renders; it decides nothing.
 
+mod loops;
 mod output;
 mod steps;
 mod summary;
@@ -143,6 +144,7 @@ impl Console for CliConsole {
         }
         let lines = steps::render(event, self.total, self.paint)
             .or_else(|| windows::render(event, self.paint))
+            .or_else(|| loops::render(event, self.paint))
             .unwrap_or_default();
         self.say(lines);
     }
