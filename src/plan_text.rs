@@ -41,6 +41,14 @@ pub(crate) fn render(plan: &Plan, quotes: bool) -> String {
                     });
                     let value = match value {
                         serde_json::Value::String(s) => format!("\"{s}\""),
+                        serde_json::Value::Array(items) => format!(
+                            "[{}]",
+                            items
+                                .iter()
+                                .map(ToString::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
                         other => other.to_string(),
                     };
                     writeln!(out, "  {:width$} = {value}{origin}", p.name).ok();

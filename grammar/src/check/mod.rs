@@ -151,6 +151,8 @@ struct Checker<'a> {
     loops: Vec<&'a Foreach>,
     /// The placeholder of every loop, for the help of a placeholder used outside its loop.
     loop_placeholders: HashMap<&'a str, &'a Foreach>,
+    /// The ids of steps inside loops, with the loop's variable.
+    loop_steps: HashMap<&'a str, &'a Foreach>,
 }
 
 impl<'a> Checker<'a> {
@@ -187,6 +189,7 @@ impl<'a> Checker<'a> {
             warned_restarts: Vec::new(),
             loops: Vec::new(),
             loop_placeholders: HashMap::new(),
+            loop_steps: HashMap::new(),
         }
     }
 
@@ -437,7 +440,13 @@ impl<'a> Checker<'a> {
                     .arms
                     .iter()
                     .for_each(|arm| self.collect_steps(&arm.body.items)),
-                Item::Foreach(f) => self.collect_steps(&f.items),
+                Item::Foreach(f) => {
+                    let before = self.steps.len();
+                    self.collect_steps(&f.items);
+                    for step in &self.steps[before..] {
+                        self.loop_steps.entry(&step.id.value).or_insert(f);
+                    }
+                }
                 _ => {}
             }
         }
@@ -1115,6 +1124,19 @@ impl<'a> Checker<'a> {
                     first,
                     help: "give this window another name".into(),
                 });
+            }
+            for end in [&w.from, &w.to] {
+                if let Some(f) = self.loop_steps.get(end.value.as_str()).copied() {
+                    self.invalid(
+                        format!(
+                            "window `{}` names `{}`, a step inside `foreach {}`",
+                            w.name.value, end.value, f.var.value
+                        ),
+                        end.span,
+                        "repeated once per item",
+                        "a window spans steps outside loops; name the steps just before and after the loop, or a step outside it".into(),
+                    );
+                }
             }
             let from = self.step_index(&w.from);
             let to = self.step_index(&w.to);
