@@ -113,7 +113,7 @@ pub(crate) fn render(plan: &Plan, quotes: bool) -> String {
             .max(step.items.len());
         for d in 0..depth {
             for l in here.iter().filter(|l| l.outer.len() == d) {
-                write_loop(&mut out, l);
+                write_loop(&mut out, l, number_width);
             }
             if let Some(item) = step.items.get(d).filter(|_| d >= same) {
                 writeln!(
@@ -128,7 +128,7 @@ pub(crate) fn render(plan: &Plan, quotes: bool) -> String {
         previous = Some(step);
     }
     for l in plan.loops.iter().filter(|l| l.at >= plan.steps.len()) {
-        write_loop(&mut out, l);
+        write_loop(&mut out, l, number_width);
     }
     if !plan.finally.is_empty() {
         writeln!(out, "\nfinally, after a failed or aborted run:").ok();
@@ -139,7 +139,33 @@ pub(crate) fn render(plan: &Plan, quotes: bool) -> String {
     out
 }
 
-fn write_loop(out: &mut String, l: &PlanLoop) {
+fn write_loop(out: &mut String, l: &PlanLoop, number_width: usize) {
+    if let (false, Some(expression)) = (l.decided, &l.expression) {
+        writeln!(
+            out,
+            "\nforeach {} in run {{ {} }} (line {}): items decided at run time; once per item:",
+            l.var,
+            expression.sent.replace('\n', " "),
+            l.line
+        )
+        .ok();
+        for step in &l.template {
+            let doc = step
+                .doc
+                .as_ref()
+                .map_or(String::new(), |d| format!("doc {d}, "));
+            writeln!(
+                out,
+                "\n{:>number_width$}  {}  [{doc}{}[${}]]",
+                "*", step.title, step.id, l.var
+            )
+            .ok();
+            for action in &step.actions {
+                write_action(out, action, number_width);
+            }
+        }
+        return;
+    }
     let items = match l.items.len() {
         0 => "no items: its steps run zero times".to_owned(),
         1 => "1 item".to_owned(),

@@ -101,7 +101,28 @@ fn prepare(args: &ResumeArgs, color: bool) -> Result<u8, String> {
         Ok(values) => values,
         Err(code) => return Ok(code),
     };
-    let plan = plan(runbook, &loaded.src, &values);
+    let mut plan = plan(runbook, &loaded.src, &values);
+    // Loops over expressions go over the items the run recorded, not what the expression
+    // would return now: the steps already done are those of these items.
+    for index in 0..plan.loops.len() {
+        let (line, var) = (plan.loops[index].line, plan.loops[index].var.clone());
+        if plan.loops[index].decided {
+            continue;
+        }
+        let recorded = entries.iter().find(|e| {
+            e["event"] == "loop_start"
+                && e["line"].as_u64() == Some(line as u64)
+                && e["var"].as_str() == Some(var.as_str())
+                && !e["code"].is_null()
+        });
+        if let Some(items) = recorded.and_then(|e| e["items"].as_array()) {
+            let items = items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_owned))
+                .collect();
+            plan.expand(index, items);
+        }
+    }
 
     // Where to go on: the paused step, or the first step not done or skipped.
     let finished: HashMap<&str, &str> = history

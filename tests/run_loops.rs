@@ -205,3 +205,108 @@ fn a_list_item_is_data_never_code() {
         assert!(log.contains(&format!("patch {p}")), "{log:?}");
     }
 }
+
+const DOMAINS: &str = r#"runbook domains {
+  foreach domain in run { Get-Content domains.txt } placeholder "<Upgrade domain>" {
+    step update "Update the upgrade domain" doc 3 {
+      run {
+        if ("<Upgrade domain>" -eq 'UD2' -and -not (Test-Path flag.txt)) { throw 'the update failed' }
+        Add-Content -Path log.txt -Value "update <Upgrade domain>"
+      }
+    }
+  }
+
+  step done "Report" {
+    run { Add-Content -Path log.txt -Value 'done' }
+  }
+}
+"#;
+
+#[test]
+fn a_loop_over_an_expression_goes_over_what_it_returns_when_the_run_reaches_it() {
+    let case = Case::new(DOMAINS);
+    std::fs::write(
+        case.dir.path().join("domains.txt"),
+        "UD1\n$(Set-Content pwned.txt 1)\n\nUD3\n",
+    )
+    .unwrap();
+    std::fs::write(case.dir.path().join("flag.txt"), "go").unwrap();
+    let out = case.tejun(&["run", "case.runbook"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        case.log(),
+        [
+            "update UD1",
+            "update $(Set-Content pwned.txt 1)",
+            "update UD3",
+            "done"
+        ]
+    );
+    assert!(!case.dir.path().join("pwned.txt").exists(), "an item ran");
+    let journal = case.journal();
+    let l = journal.iter().find(|e| e["event"] == "loop_start").unwrap();
+    assert_eq!(l["code"], "Get-Content domains.txt");
+    assert_eq!(
+        l["items"],
+        serde_json::json!(["UD1", "$(Set-Content pwned.txt 1)", "UD3"])
+    );
+    let sent: Vec<&str> = journal
+        .iter()
+        .filter(|e| e["event"] == "command_start" && e["step"] == "update[UD3]")
+        .map(|e| e["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(sent.len(), 1);
+    assert!(
+        sent[0].contains(r#"Add-Content -Path log.txt -Value "update ${domain}""#),
+        "{sent:?}"
+    );
+}
+
+#[test]
+fn an_expression_that_returns_nothing_runs_the_loop_zero_times() {
+    let case = Case::new(DOMAINS);
+    std::fs::write(case.dir.path().join("domains.txt"), "").unwrap();
+    let out = case.tejun(&["run", "case.runbook"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(case.log(), ["done"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("run zero times"));
+}
+
+#[test]
+fn a_resume_inside_a_loop_over_an_expression_keeps_the_items_of_the_run() {
+    let case = Case::new(DOMAINS);
+    std::fs::write(case.dir.path().join("domains.txt"), "UD1\nUD2\nUD3\n").unwrap();
+    let out = case.tejun(&["run", "case.runbook"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(case.log(), ["update UD1"]);
+    // What the expression returns now differs; the resume goes on with the run's own items.
+    std::fs::write(case.dir.path().join("domains.txt"), "UD9\n").unwrap();
+    std::fs::write(case.dir.path().join("flag.txt"), "go").unwrap();
+    let out = case.tejun(&["resume", &case.run_id()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        case.log(),
+        ["update UD1", "update UD2", "update UD3", "done"]
+    );
+    let resume = case
+        .journal()
+        .into_iter()
+        .find(|e| e["event"] == "resume")
+        .unwrap();
+    assert_eq!(resume["from_step"], "update[UD2]");
+}
+
+#[test]
+fn an_expression_that_fails_stops_the_run_at_the_loop() {
+    let case = Case::new(DOMAINS);
+    let out = case.tejun(&["run", "case.runbook"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let end = case.journal().last().cloned().unwrap();
+    assert_eq!(end["status"], "failed");
+    assert_eq!(end["step"], "foreach domain");
+    assert!(
+        end["error"].as_str().unwrap().contains("domains.txt"),
+        "{end}"
+    );
+    assert!(case.log().is_empty());
+}

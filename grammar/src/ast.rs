@@ -317,6 +317,9 @@ pub struct Foreach {
 pub enum LoopSource {
     /// A `list(string)` parameter.
     Param(Name),
+    /// `run { ... }`: what the PowerShell expression returns when the run reaches the loop, each
+    /// object as text.
+    Run(Code),
 }
 
 impl LoopSource {
@@ -324,6 +327,7 @@ impl LoopSource {
     pub fn span(&self) -> Span {
         match self {
             LoopSource::Param(n) => n.span,
+            LoopSource::Run(code) => code.span,
         }
     }
 }

@@ -303,6 +303,7 @@ fn item(out: &mut String, item: &Item, depth: usize) {
         Item::Foreach(f) => {
             let source = match &f.source {
                 LoopSource::Param(name) => name.value.clone(),
+                LoopSource::Run(code) => format!("run {{ {} }}", code.text),
             };
             write!(out, "{pad}foreach {} in {source}", f.var.value).unwrap();
             if let Some(ph) = &f.placeholder {

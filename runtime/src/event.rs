@@ -62,8 +62,10 @@ pub enum RunEvent {
     LoopStart {
         /// The loop variable, without `$`.
         var: String,
-        /// The list parameter it goes over.
+        /// The list parameter it goes over; `run` for an expression.
         over: String,
+        /// For a loop over `run { ... }`: the expression as sent, whose items these are.
+        code: Option<String>,
         /// The items, in order.
         items: Vec<String>,
         /// The line of the runbook where the loop starts.
@@ -338,6 +340,7 @@ mod tests {
             RunEvent::LoopStart {
                 var: "server".into(),
                 over: "Servers".into(),
+                code: Some(s()),
                 items: vec![s(), "fe01".into()],
                 line: 1,
             },

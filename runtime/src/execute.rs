@@ -9,12 +9,13 @@ use std::cell::RefCell;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use base64::Engine as _;
 use sha2::Digest as _;
 
 use tejun_grammar::ast::Value;
 
 use crate::event::{CheckKind, ManualDecision, RunEvent, RunStatus, StepStatus};
-use crate::host::{Host, HostConfig, HostError, Outcome, RunState, StreamLine};
+use crate::host::{Host, HostConfig, HostError, Outcome, RunState, Stream, StreamLine};
 use crate::journal::{Journal, new_run_id};
 use crate::lock::{Holder, LockError, RunLock};
 use crate::plan::{Plan, PlanAction, PlanStep};
@@ -27,6 +28,10 @@ pub const INTERRUPTED: &str = "interrupted by the operator (Ctrl-C); resume the 
 
 /// How long a condition may take to evaluate.
 pub const CHECK_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// What starts each item a loop's expression returns, in the output of the code that evaluates
+/// it.
+const ITEM_MARK: &str = "tejun-item:";
 
 /// The pause between polls of an `ensure ... within` that gives no `every`.
 pub const DEFAULT_POLL: Duration = Duration::from_secs(5);
@@ -322,9 +327,20 @@ impl<'a> Run<'a> {
         let run = &mut self;
         let (mut done, mut skipped) = (0, 0);
         let mut end = (RunStatus::Succeeded, None, None);
+        // Loops over expressions add their steps when the run reaches them.
+        let mut plan = plan.clone();
         let from = from.min(plan.steps.len());
-        for (position, step) in plan.steps.iter().enumerate().skip(from) {
-            run.loops_at(position, position == from)?;
+        let mut position = from;
+        loop {
+            if let Err(why) = run.loops_at(&mut plan, position, position == from).await? {
+                end = (RunStatus::Failed, why.0, Some(why.1));
+                break;
+            }
+            let Some(step) = plan.steps.get(position).cloned() else {
+                break;
+            };
+            let step = &step;
+            position += 1;
             if run.interrupted() {
                 end = (
                     RunStatus::Interrupted,
@@ -372,9 +388,6 @@ impl<'a> Run<'a> {
                     break;
                 }
             }
-        }
-        if end.0 == RunStatus::Succeeded {
-            run.loops_at(plan.steps.len(), from == plan.steps.len())?;
         }
         if end.0 == RunStatus::Failed && !plan.finally.is_empty() {
             run.cleanup().await?;
@@ -487,17 +500,46 @@ impl Run<'_> {
     }
 
     /// Announces the loops that start at `position` in the plan (an empty loop too: it says that
-    /// its steps run zero times). On resuming, at the first position, a loop already under way
-    /// is announced again with the iteration it goes on at.
-    fn loops_at(&mut self, position: usize, resuming_here: bool) -> Result<(), RunError> {
-        let plan = self.plan;
-        for l in plan.loops.iter().filter(|l| l.at == position) {
+    /// its steps run zero times), evaluating a loop over an expression first and adding its steps
+    /// to `plan`. On resuming, at the first position, a loop already under way is announced again.
+    /// `Err` when an expression cannot be evaluated: where the run stopped, and why.
+    async fn loops_at(
+        &mut self,
+        plan: &mut Plan,
+        position: usize,
+        resuming_here: bool,
+    ) -> Result<Result<(), (Option<String>, String)>, RunError> {
+        let mut index = 0;
+        while index < plan.loops.len() {
+            if plan.loops[index].at != position {
+                index += 1;
+                continue;
+            }
+            if !plan.loops[index].decided {
+                let (var, sent) = {
+                    let l = &plan.loops[index];
+                    let sent = l.expression.as_ref().map_or("", |e| e.sent.as_str());
+                    (l.var.clone(), sent.to_owned())
+                };
+                match self.loop_items(&sent).await? {
+                    Ok(items) => plan.expand(index, items),
+                    Err(why) => {
+                        return Ok(Err((
+                            Some(format!("foreach {var}")),
+                            format!("the items of `foreach {var}` cannot be had: {why}"),
+                        )));
+                    }
+                }
+            }
+            let l = &plan.loops[index];
             self.emit(RunEvent::LoopStart {
                 var: l.var.clone(),
                 over: l.over.clone(),
+                code: l.expression.as_ref().map(|e| e.sent.clone()),
                 items: l.items.clone(),
                 line: l.line,
             })?;
+            index += 1;
         }
         if resuming_here && let Some(step) = plan.steps.get(position) {
             // The loops under way around the step a resume starts at: for each of its items,
@@ -512,13 +554,64 @@ impl Run<'_> {
                     self.emit(RunEvent::LoopStart {
                         var: l.var.clone(),
                         over: l.over.clone(),
+                        code: l.expression.as_ref().map(|e| e.sent.clone()),
                         items: l.items.clone(),
                         line: l.line,
                     })?;
                 }
             }
         }
-        Ok(())
+        Ok(Ok(()))
+    }
+
+    /// What a loop's expression returns, each object as text (`$null` and empty text left
+    /// out). The objects come back base64-encoded, one per line, so that no text they hold can
+    /// pass for another item; `Err` says why there are none.
+    async fn loop_items(&mut self, sent: &str) -> Result<Result<Vec<String>, String>, RunError> {
+        let code = format!(
+            "& {{\n{sent}\n}} | ForEach-Object {{ if ($null -ne $_ -and [string]$_ -ne '') {{ '{ITEM_MARK}' + [Convert]::ToBase64String([System.Text.Encoding]::UTF8.GetBytes([string]$_)) }} }}"
+        );
+        let mut lines = Vec::new();
+        let mut errors = Vec::new();
+        let host = self.host_mut().await?;
+        let outcome = match host
+            .run(&code, Some(CHECK_TIMEOUT), |line| match line.stream {
+                Stream::Output if !line.partial => lines.push(line.text),
+                Stream::Error => errors.push(line.text),
+                _ => {}
+            })
+            .await
+        {
+            Ok(outcome) => outcome,
+            Err(e) => return Ok(Err(e.to_string())),
+        };
+        if !outcome.succeeded(&[0]) {
+            return Ok(Err(outcome
+                .failure
+                .clone()
+                .or_else(|| errors.first().cloned())
+                .unwrap_or_else(|| "the expression failed".to_owned())));
+        }
+        let mut items: Vec<String> = Vec::new();
+        for line in lines {
+            let Some(encoded) = line.strip_prefix(ITEM_MARK) else {
+                continue;
+            };
+            let Some(item) = base64::engine::general_purpose::STANDARD
+                .decode(encoded.trim_end())
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+            else {
+                continue;
+            };
+            if items.contains(&item) {
+                return Ok(Err(format!(
+                    "it returns `{item}` twice, and a loop tells its iterations apart by their item"
+                )));
+            }
+            items.push(item);
+        }
+        Ok(Ok(items))
     }
 
     /// Runs one step. `done` holds the positions of its actions that finished in an earlier

@@ -113,10 +113,19 @@ pub struct PlanItem {
 pub struct PlanLoop {
     /// The loop variable, without `$`.
     pub var: String,
-    /// The list parameter it goes over.
+    /// The list parameter it goes over; `run` for a loop over an expression.
     pub over: String,
-    /// The items, in order (empty: the loop runs zero times).
+    /// For a loop over `run { ... }`: the expression, as written and as sent.
+    pub expression: Option<PlanExpression>,
+    /// Whether the items are known: always for a list parameter; for an expression, once the run
+    /// has evaluated it (see [`Plan::expand`]).
+    pub decided: bool,
+    /// The items, in order (empty: the loop runs zero times, or its items are not decided yet).
     pub items: Vec<String>,
+    /// For a loop over an expression whose items are not decided yet: its steps, planned once
+    /// with ids without the item; `steps` holds none of them until [`Plan::expand`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub template: Vec<PlanStep>,
     /// The position in `steps` (from 0) of the loop's first step, or of the step after an
     /// empty loop (the number of steps when nothing follows).
     pub at: usize,
@@ -124,6 +133,15 @@ pub struct PlanLoop {
     pub outer: Vec<PlanItem>,
     /// The line of the runbook where the loop starts.
     pub line: usize,
+}
+
+/// The PowerShell expression a loop goes over.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanExpression {
+    /// As the runbook writes it.
+    pub written: String,
+    /// As it will be sent to PowerShell.
+    pub sent: String,
 }
 
 /// A quote of the source document.
@@ -221,6 +239,46 @@ pub struct PlanWindow {
 }
 
 impl Plan {
+    /// Decides the items of the loop `index` (a loop over an expression): its steps, once per
+    /// item, go into `steps` where the loop stands, and later loops move down. Does nothing for a
+    /// loop whose items are decided already.
+    pub fn expand(&mut self, index: usize, items: Vec<String>) {
+        let Some(l) = self.loops.get_mut(index) else {
+            return;
+        };
+        if l.decided {
+            return;
+        }
+        l.decided = true;
+        l.items = items;
+        let at = l.at;
+        let count = l.items.len();
+        let mut steps = Vec::new();
+        for (i, value) in l.items.iter().enumerate() {
+            for template in &l.template {
+                let mut step = template.clone();
+                step.id = format!("{}[{value}]", template.id);
+                step.items = vec![PlanItem {
+                    var: l.var.clone(),
+                    value: value.clone(),
+                    index: i + 1,
+                    count,
+                }];
+                steps.push(step);
+            }
+        }
+        let added = steps.len();
+        self.steps.splice(at..at, steps);
+        for later in &mut self.loops[index + 1..] {
+            if later.at >= at {
+                later.at += added;
+            }
+        }
+        for (i, step) in self.steps.iter_mut().enumerate() {
+            step.index = i + 1;
+        }
+    }
+
     /// The PowerShell variables a run sets before any command: each parameter with a value.
     /// Secrets are included here with their real value; never print this.
     pub fn variables(values: &ParamValues, runbook: &Runbook) -> Vec<(String, Value)> {
@@ -409,10 +467,48 @@ impl<'a> Planner<'a> {
                 Some(Value::List(items)) => (name.value.clone(), items.clone()),
                 _ => (name.value.clone(), Vec::new()),
             },
+            LoopSource::Run(code) => {
+                // Planned once, as a template the run expands when it has the items.
+                let saved = std::mem::take(&mut self.steps);
+                let item = PlanItem {
+                    var: f.var.value.clone(),
+                    value: String::new(),
+                    index: 0,
+                    count: 0,
+                };
+                self.active.push((f, item));
+                self.items(&f.items, None);
+                self.active.pop();
+                let mut template = std::mem::replace(&mut self.steps, saved);
+                for step in &mut template {
+                    if let Some(id) = step.id.strip_suffix("[]") {
+                        step.id = id.to_owned();
+                    }
+                    step.index = 0;
+                }
+                self.loops.push(PlanLoop {
+                    var: f.var.value.clone(),
+                    over: "run".into(),
+                    expression: Some(PlanExpression {
+                        written: code.text.clone(),
+                        sent: self.sent(code),
+                    }),
+                    decided: false,
+                    items: Vec::new(),
+                    template,
+                    at: self.steps.len(),
+                    outer: self.active.iter().map(|(_, i)| i.clone()).collect(),
+                    line: self.line(f.span.start),
+                });
+                return;
+            }
         };
         self.loops.push(PlanLoop {
             var: f.var.value.clone(),
             over,
+            expression: None,
+            decided: true,
+            template: Vec::new(),
             items: items.clone(),
             at: self.steps.len(),
             outer: self.active.iter().map(|(_, i)| i.clone()).collect(),

@@ -88,6 +88,10 @@ impl CliConsole {
     /// Keeps the live line current: the step, the command running, and the windows open with
     /// their time left.
     fn track(&mut self, event: &RunEvent) {
+        // A loop over an expression adds its steps when the run reaches it.
+        if let RunEvent::StepStart { total, .. } = event {
+            self.total = *total;
+        }
         let Some(bar) = self.progress.clone() else {
             return;
         };

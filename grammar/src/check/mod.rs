@@ -521,6 +521,29 @@ impl<'a> Checker<'a> {
         }
         match &f.source {
             LoopSource::Param(name) => self.loop_param(f, name),
+            LoopSource::Run(code) => {
+                self.code(code);
+                if let Some(outer) = self.loops.last() {
+                    self.misplaced(
+                        "a loop over `run { ... }` cannot sit inside another loop",
+                        f.var.span,
+                        &format!(
+                            "its items are decided when the run reaches it; loop over a list parameter inside `foreach {}`, or move this loop out",
+                            outer.var.value
+                        ),
+                    );
+                }
+                if let Some(inner) = f.items.iter().find_map(|i| match i {
+                    Item::Foreach(inner) => Some(inner),
+                    _ => None,
+                }) {
+                    self.misplaced(
+                        "a loop cannot sit inside a loop over `run { ... }`",
+                        inner.var.span,
+                        "the steps of a loop over `run { ... }` are decided when the run reaches it; put the inner loop's steps in a runbook of their own, or loop over list parameters",
+                    );
+                }
+            }
         }
         let var = &f.var;
         if let Some(param) = self.params.get(&var.value.to_ascii_lowercase()).copied() {

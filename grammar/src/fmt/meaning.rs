@@ -74,6 +74,7 @@ fn erase_items(items: &mut [Item]) {
                 f.var.span = zero;
                 match &mut f.source {
                     LoopSource::Param(name) => name.span = zero,
+                    LoopSource::Run(code) => erase_code(code),
                 }
                 if let Some(placeholder) = &mut f.placeholder {
                     placeholder.span = zero;

@@ -237,6 +237,7 @@ impl<'a> Printer<'a> {
         self.own_lines(depth, hoisted, false);
         let source = match &f.source {
             LoopSource::Param(name) => name.value.clone(),
+            LoopSource::Run(code) => format!("run {}", self.code(depth, code)),
         };
         let mut header = format!("foreach {} in {source}", f.var.value);
         if let Some(placeholder) = &f.placeholder {

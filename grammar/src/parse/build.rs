@@ -385,7 +385,11 @@ impl Builder<'_> {
         let mut it = parts(pair).peekable();
         let var = self.name(it.next().expect("`foreach` has a variable"));
         let source = only(it.next().expect("`foreach` has a source"));
-        let source = LoopSource::Param(self.name(source));
+        let source = if source.as_rule() == Rule::loop_run {
+            LoopSource::Run(self.ps_block(only(source)))
+        } else {
+            LoopSource::Param(self.name(source))
+        };
         let placeholder = it
             .next_if(|p| p.as_rule() == Rule::placeholder_option)
             .map(|p| self.text(only(p)));
