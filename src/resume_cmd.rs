@@ -214,7 +214,6 @@ fn prepare(args: &ResumeArgs, color: bool) -> Result<u8, String> {
     let by = args.by.clone().unwrap_or_else(operator_name);
     let mut console = CliConsole::new(args.output == OutputMode::Json, args.yes, by, &plan);
     Ok(finish(
-        &plan,
         &config.redactor,
         &mut console,
         interrupt_tx,

@@ -45,18 +45,13 @@ pub(crate) fn run(args: &RunArgs, color: bool) -> u8 {
     }
     let by = args.by.clone().unwrap_or_else(operator_name);
     let mut console = CliConsole::new(args.output == OutputMode::Json, args.yes, by, &plan);
-    finish(
-        &plan,
-        &config.redactor,
-        &mut console,
-        interrupt_tx,
-        |console| execute(&plan, &config, console),
-    )
+    finish(&config.redactor, &mut console, interrupt_tx, |console| {
+        execute(&plan, &config, console)
+    })
 }
 
 /// Runs the executor on a fresh async runtime, prints the summary and maps it to an exit code.
 pub(crate) fn finish<'a, F, Fut>(
-    plan: &Plan,
     redactor: &tejun_runtime::Redactor,
     console: &'a mut CliConsole,
     interrupt: tokio::sync::watch::Sender<bool>,
@@ -101,7 +96,7 @@ where
         }
     };
     if !json {
-        print_summary(&summary, plan);
+        print_summary(&summary);
     }
     match summary.status {
         RunStatus::Succeeded => exit::OK,

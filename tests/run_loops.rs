@@ -243,6 +243,8 @@ fn a_loop_over_an_expression_goes_over_what_it_returns_when_the_run_reaches_it()
         ]
     );
     assert!(!case.dir.path().join("pwned.txt").exists(), "an item ran");
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("4 done, 0 skipped (4 steps)"), "{shown}");
     let journal = case.journal();
     let l = journal.iter().find(|e| e["event"] == "loop_start").unwrap();
     assert_eq!(l["code"], "Get-Content domains.txt");

@@ -174,6 +174,8 @@ pub struct RunSummary {
     pub done: usize,
     /// Steps skipped.
     pub skipped: usize,
+    /// The steps of the plan, with the steps of loops over expressions the run reached.
+    pub steps: usize,
     /// The step it stopped at.
     pub stopped_at: Option<String>,
     /// Why.
@@ -412,6 +414,7 @@ impl<'a> Run<'a> {
             status: end.0,
             done,
             skipped,
+            steps: plan.steps.len(),
             stopped_at: end.1,
             error: end.2,
             warnings: run.windows.report(),
