@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::pwsh::{Scan, scan};
 use crate::Runbook;
-use crate::ast::{Action, Foreach, Item, Run, Step};
+use crate::ast::{Action, Foreach, Item, LoopSource, Run, Step};
 use crate::code::Code;
 use crate::span::Span;
 
@@ -37,6 +37,8 @@ pub enum BlockKind {
     Run,
     /// `require`, `ensure` or `skip if`: a condition.
     Condition,
+    /// `foreach VAR in run { ... }`: the expression whose objects a loop goes over.
+    LoopItems,
 }
 
 /// A block of PowerShell code with where it sits.
@@ -106,11 +108,24 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// Every PowerShell block, in source order.
+    /// Every PowerShell block, in source order, loops' expressions included.
     pub fn blocks(&self) -> impl Iterator<Item = Block<'a>> + '_ {
-        self.actions
+        let mut blocks: Vec<Block<'a>> = self
+            .actions
             .iter()
             .filter_map(|(step, action)| block(*step, action))
+            .chain(self.loops.iter().filter_map(|f| match &f.source {
+                LoopSource::Run(code) => Some(Block {
+                    kind: BlockKind::LoopItems,
+                    code,
+                    run: None,
+                    step: None,
+                }),
+                LoopSource::Param(_) => None,
+            }))
+            .collect();
+        blocks.sort_by_key(|b| b.code.span.start);
+        blocks.into_iter()
     }
 
     fn range_of(&self, step: &Step) -> &[(Option<&'a Step>, &'a Action)] {
