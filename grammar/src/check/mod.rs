@@ -533,10 +533,7 @@ impl<'a> Checker<'a> {
                         ),
                     );
                 }
-                if let Some(inner) = f.items.iter().find_map(|i| match i {
-                    Item::Foreach(inner) => Some(inner),
-                    _ => None,
-                }) {
+                if let Some(inner) = first_loop(&f.items) {
                     self.misplaced(
                         "a loop cannot sit inside a loop over `run { ... }`",
                         inner.var.span,
@@ -1214,6 +1211,20 @@ fn follows_a_name(code: &Code, ph: &crate::code::Placeholder) -> bool {
         .chars()
         .next_back()
         .is_some_and(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// The first `foreach` among items, looking into branches.
+fn first_loop(items: &[Item]) -> Option<&Foreach> {
+    items.iter().find_map(|item| match item {
+        Item::Foreach(f) => Some(f),
+        Item::When(w) => w
+            .arms
+            .iter()
+            .find_map(|a| first_loop(&a.body.items))
+            .or_else(|| w.otherwise.as_ref().and_then(|b| first_loop(&b.items))),
+        Item::Match(m) => m.arms.iter().find_map(|a| first_loop(&a.body.items)),
+        _ => None,
+    })
 }
 
 /// The first `restart shell` among items, looking into nested branches.
