@@ -1,8 +1,9 @@
 //! ## What it does
 //! Finds a `foreach` loop whose steps change the system (a command TJ003 counts as a change:
-//! `Stop-*`, `Install-*`, `net stop`, `msiexec`, ...) with nothing after the first change, in the
-//! loop's body, that must hold or be confirmed before the next item starts: no `ensure` in the
-//! step of the change or a later step of the body, and no `manual` after the change.
+//! `Stop-*`, `Install-*`, `net stop`, `msiexec`, ...) with nothing in the loop's body that must
+//! hold or be confirmed before the next item starts: no `ensure` in the step of the first change
+//! or a later step of the body, no `manual` after that change, and no `require` anywhere in the
+//! body (a `require` is checked again for every item, so it stands between two items too).
 //!
 //! ## Why is this bad?
 //! "One server at a time" means the next server is touched only once the previous one is back.
@@ -56,13 +57,17 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
         let Some((at, name, span)) = change else {
             continue;
         };
-        let gated = steps[at..].iter().enumerate().any(|(k, step)| {
-            cx.actions_of(step).any(|a| match a {
-                Action::Ensure(_) => true,
-                Action::Manual(m) => k > 0 || m.span.start > span.start,
-                _ => false,
-            })
-        });
+        let required = steps
+            .iter()
+            .any(|step| cx.actions_of(step).any(|a| matches!(a, Action::Require(_))));
+        let gated = required
+            || steps[at..].iter().enumerate().any(|(k, step)| {
+                cx.actions_of(step).any(|a| match a {
+                    Action::Ensure(_) => true,
+                    Action::Manual(m) => k > 0 || m.span.start > span.start,
+                    _ => false,
+                })
+            });
         if !gated {
             out.push(Finding::new(
                 "TJ014",
@@ -72,7 +77,7 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
                     f.var.value
                 ),
                 "no gate between iterations",
-                "add an `ensure { ... }` after the change (or a `manual` confirmation) in the loop's body, so that the next item starts only once this one is back, such as `ensure { Test-CsPoolHealth } within 10m every 30s`",
+                "add an `ensure { ... }` after the change in the loop's body (or a `require` at its start, or a `manual` confirmation), so that the next item starts only once this one is back, such as `ensure { Test-CsPoolHealth } within 10m every 30s`",
             ));
         }
     }
