@@ -312,3 +312,23 @@ fn an_expression_that_fails_stops_the_run_at_the_loop() {
     );
     assert!(case.log().is_empty());
 }
+
+#[test]
+fn run_check_evaluates_a_loops_expression_and_lists_its_steps() {
+    let case = Case::new(DOMAINS);
+    std::fs::write(case.dir.path().join("domains.txt"), "UD1\nUD2\n").unwrap();
+    let out = case.tejun(&["run", "case.runbook", "--check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains("[2/3] Update the upgrade domain  [update[UD2]]"),
+        "{shown}"
+    );
+    assert!(case.log().is_empty(), "nothing ran");
+
+    std::fs::remove_file(case.dir.path().join("domains.txt")).unwrap();
+    let out = case.tejun(&["run", "case.runbook", "--check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("[foreach domain]  BLOCKED"), "{shown}");
+}

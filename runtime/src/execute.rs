@@ -567,54 +567,10 @@ impl Run<'_> {
         Ok(Ok(()))
     }
 
-    /// What a loop's expression returns, each object as text (`$null` and empty text left
-    /// out). The objects come back base64-encoded, one per line, so that no text they hold can
-    /// pass for another item; `Err` says why there are none.
+    /// What a loop's expression returns (see [`loop_items`]); `Err` says why there are none.
     async fn loop_items(&mut self, sent: &str) -> Result<Result<Vec<String>, String>, RunError> {
-        let code = format!(
-            "& {{\n{sent}\n}} | ForEach-Object {{ if ($null -ne $_ -and [string]$_ -ne '') {{ '{ITEM_MARK}' + [Convert]::ToBase64String([System.Text.Encoding]::UTF8.GetBytes([string]$_)) }} }}"
-        );
-        let mut lines = Vec::new();
-        let mut errors = Vec::new();
         let host = self.host_mut().await?;
-        let outcome = match host
-            .run(&code, Some(CHECK_TIMEOUT), |line| match line.stream {
-                Stream::Output if !line.partial => lines.push(line.text),
-                Stream::Error => errors.push(line.text),
-                _ => {}
-            })
-            .await
-        {
-            Ok(outcome) => outcome,
-            Err(e) => return Ok(Err(e.to_string())),
-        };
-        if !outcome.succeeded(&[0]) {
-            return Ok(Err(outcome
-                .failure
-                .clone()
-                .or_else(|| errors.first().cloned())
-                .unwrap_or_else(|| "the expression failed".to_owned())));
-        }
-        let mut items: Vec<String> = Vec::new();
-        for line in lines {
-            let Some(encoded) = line.strip_prefix(ITEM_MARK) else {
-                continue;
-            };
-            let Some(item) = base64::engine::general_purpose::STANDARD
-                .decode(encoded.trim_end())
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-            else {
-                continue;
-            };
-            if items.contains(&item) {
-                return Ok(Err(format!(
-                    "it returns `{item}` twice, and a loop tells its iterations apart by their item"
-                )));
-            }
-            items.push(item);
-        }
-        Ok(Ok(items))
+        Ok(loop_items(host, sent).await)
     }
 
     /// Runs one step. `done` holds the positions of its actions that finished in an earlier
@@ -1004,14 +960,65 @@ fn describe_failure(
 /// What `tejun run --check` found for one step.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct StepCheck {
-    /// The step's id.
+    /// The step's id (`foreach VAR` for a loop whose expression cannot be evaluated).
     pub step: String,
+    /// Its position in the plan, from 1 (0 for a loop).
+    pub index: usize,
+    /// Its title (the loop's expression for a loop).
+    pub title: String,
     /// `skip` (a `skip if` holds: already done), `ready` (every `require` holds) or `blocked`.
     pub verdict: &'static str,
     /// Each condition evaluated: kind, code, whether it held.
     pub checks: Vec<(&'static str, String, bool)>,
     /// The commands that would run, as sent.
     pub would_run: Vec<String>,
+}
+
+/// What a loop's expression returns, each object as text (`$null` and empty text left out). The
+/// objects come back base64-encoded, one per line, so that no text they hold can pass for another
+/// item; `Err` says why there are none (the expression failed, or returned an item twice).
+async fn loop_items(host: &mut Host, sent: &str) -> Result<Vec<String>, String> {
+    let code = format!(
+        "& {{\n{sent}\n}} | ForEach-Object {{ if ($null -ne $_ -and [string]$_ -ne '') {{ '{ITEM_MARK}' + [Convert]::ToBase64String([System.Text.Encoding]::UTF8.GetBytes([string]$_)) }} }}"
+    );
+    let mut lines = Vec::new();
+    let mut errors = Vec::new();
+    let outcome = host
+        .run(&code, Some(CHECK_TIMEOUT), |line| match line.stream {
+            Stream::Output if !line.partial => lines.push(line.text),
+            Stream::Error => errors.push(line.text),
+            _ => {}
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    if !outcome.succeeded(&[0]) {
+        return Err(outcome
+            .failure
+            .clone()
+            .or_else(|| errors.first().cloned())
+            .unwrap_or_else(|| "the expression failed".to_owned()));
+    }
+    let mut items: Vec<String> = Vec::new();
+    for line in lines {
+        let Some(item) = line
+            .strip_prefix(ITEM_MARK)
+            .and_then(|encoded| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(encoded.trim_end())
+                    .ok()
+            })
+            .and_then(|b| String::from_utf8(b).ok())
+        else {
+            continue;
+        };
+        if items.contains(&item) {
+            return Err(format!(
+                "it returns `{item}` twice, and a loop tells its iterations apart by their item"
+            ));
+        }
+        items.push(item);
+    }
+    Ok(items)
 }
 
 /// Evaluates every step's `skip if` and `require` conditions against the machine as it is now,
@@ -1021,7 +1028,40 @@ pub async fn check_only(plan: &Plan, config: &RunConfig) -> Result<Vec<StepCheck
     let mut host = Host::start(&config.host).await?;
     host.set_vars(&config.variables).await?;
     let mut report = Vec::new();
-    for step in &plan.steps {
+    // Loops over expressions are evaluated as they are reached, like a run does (the expression
+    // is a query, like the conditions).
+    let mut plan = plan.clone();
+    let mut position = 0;
+    loop {
+        let mut index = 0;
+        while index < plan.loops.len() {
+            let l = &plan.loops[index];
+            if l.at == position && !l.decided {
+                let sent = l
+                    .expression
+                    .as_ref()
+                    .map_or(String::new(), |e| e.sent.clone());
+                match loop_items(&mut host, &sent).await {
+                    Ok(items) => plan.expand(index, items),
+                    Err(why) => {
+                        report.push(StepCheck {
+                            step: format!("foreach {}", l.var),
+                            index: 0,
+                            title: format!("the items of `foreach {}`", l.var),
+                            verdict: "blocked",
+                            checks: vec![("run", format!("{sent}: {why}"), false)],
+                            would_run: Vec::new(),
+                        });
+                    }
+                }
+            }
+            index += 1;
+        }
+        let Some(step) = plan.steps.get(position).cloned() else {
+            break;
+        };
+        let step = &step;
+        position += 1;
         if !step.items.is_empty() {
             let vars: Vec<(String, Value)> = step
                 .items
@@ -1061,6 +1101,8 @@ pub async fn check_only(plan: &Plan, config: &RunConfig) -> Result<Vec<StepCheck
             .collect();
         report.push(StepCheck {
             step: step.id.clone(),
+            index: step.index,
+            title: step.title.clone(),
             verdict,
             checks,
             would_run,
