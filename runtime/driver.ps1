@@ -16,6 +16,7 @@
 # Requests are tab-separated words, one request per line (parsing JSON here would load a module
 # and cost a fifth of a second at start-up):
 #            vars <TAB> Name <TAB> string|int|bool <TAB> base64 [<TAB> Name <TAB> type <TAB> base64 ...]
+#                                            (type list: N,base64,base64,... -> a [string[]] of N items)
 #            run <TAB> N <TAB> base64         run code, output formatted as text
 #            eval <TAB> N <TAB> base64        evaluate a condition to true/false
 #            cancel <TAB> N                   stop the running request
@@ -428,6 +429,14 @@ while ($true) {
     Wait-Runspace
     if ($op -eq 'vars') {
         for ($i = 1; $i + 2 -lt $request.Length; $i += 3) {
+            if ($request[$i + 1] -eq 'list') {
+                $words = $request[$i + 2].Split(',')
+                $items = New-Object 'string[]' ([int]$words[0])
+                for ($k = 0; $k -lt $items.Length; $k++) { $items[$k] = Decode-Text $words[$k + 1] }
+                # SetVariable stores the array itself: an empty or one-item list stays a [string[]].
+                $runspace.SessionStateProxy.SetVariable($request[$i], $items)
+                continue
+            }
             $text = Decode-Text $request[$i + 2]
             $value = $text
             if ($request[$i + 1] -eq 'int') { $value = [long]$text }

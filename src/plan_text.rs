@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use tejun_runtime::plan::{Plan, PlanAction, PlanStep};
+use tejun_runtime::plan::{Plan, PlanAction, PlanLoop, PlanStep};
 
 /// Renders a plan as text. With `quotes`, each step shows the document's text too.
 pub(crate) fn render(plan: &Plan, quotes: bool) -> String {
@@ -41,6 +41,14 @@ pub(crate) fn render(plan: &Plan, quotes: bool) -> String {
                     });
                     let value = match value {
                         serde_json::Value::String(s) => format!("\"{s}\""),
+                        serde_json::Value::Array(items) => format!(
+                            "[{}]",
+                            items
+                                .iter()
+                                .map(ToString::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
                         other => other.to_string(),
                     };
                     writeln!(out, "  {:width$} = {value}{origin}", p.name).ok();
@@ -86,8 +94,41 @@ pub(crate) fn render(plan: &Plan, quotes: bool) -> String {
     )
     .ok();
     let number_width = plan.steps.len().to_string().len();
-    for step in &plan.steps {
+    let mut previous: Option<&PlanStep> = None;
+    for (position, step) in plan.steps.iter().enumerate() {
+        let before = previous.map_or(&[][..], |p| p.items.as_slice());
+        let same = step
+            .items
+            .iter()
+            .zip(before)
+            .take_while(|(a, b)| a.var == b.var && a.value == b.value)
+            .count();
+        // Outer loops first: a loop, then its item, then the loop nested in it.
+        let here: Vec<&PlanLoop> = plan.loops.iter().filter(|l| l.at == position).collect();
+        let depth = here
+            .iter()
+            .map(|l| l.outer.len() + 1)
+            .max()
+            .unwrap_or(0)
+            .max(step.items.len());
+        for d in 0..depth {
+            for l in here.iter().filter(|l| l.outer.len() == d) {
+                write_loop(&mut out, l, number_width);
+            }
+            if let Some(item) = step.items.get(d).filter(|_| d >= same) {
+                writeln!(
+                    out,
+                    "\n  ${} = {:?}  (item {} of {})",
+                    item.var, item.value, item.index, item.count
+                )
+                .ok();
+            }
+        }
         write_step(&mut out, step, number_width, quotes);
+        previous = Some(step);
+    }
+    for l in plan.loops.iter().filter(|l| l.at >= plan.steps.len()) {
+        write_loop(&mut out, l, number_width);
     }
     if !plan.finally.is_empty() {
         writeln!(out, "\nfinally, after a failed or aborted run:").ok();
@@ -96,6 +137,46 @@ pub(crate) fn render(plan: &Plan, quotes: bool) -> String {
         }
     }
     out
+}
+
+fn write_loop(out: &mut String, l: &PlanLoop, number_width: usize) {
+    if let (false, Some(expression)) = (l.decided, &l.expression) {
+        writeln!(
+            out,
+            "\nforeach {} in run {{ {} }} (line {}): items decided at run time; once per item:",
+            l.var,
+            expression.sent.replace('\n', " "),
+            l.line
+        )
+        .ok();
+        for step in &l.template {
+            let doc = step
+                .doc
+                .as_ref()
+                .map_or(String::new(), |d| format!("doc {d}, "));
+            writeln!(
+                out,
+                "\n{:>number_width$}  {}  [{doc}{}[${}]]",
+                "*", step.title, step.id, l.var
+            )
+            .ok();
+            for action in &step.actions {
+                write_action(out, action, number_width);
+            }
+        }
+        return;
+    }
+    let items = match l.items.len() {
+        0 => "no items: its steps run zero times".to_owned(),
+        1 => "1 item".to_owned(),
+        n => format!("{n} items"),
+    };
+    writeln!(
+        out,
+        "\nforeach {} in {} (line {}): {items}",
+        l.var, l.over, l.line
+    )
+    .ok();
 }
 
 fn write_step(out: &mut String, step: &PlanStep, number_width: usize, quotes: bool) {

@@ -83,6 +83,16 @@ fn prepare(args: &ResumeArgs, color: bool) -> Result<u8, String> {
         .filter_map(|p| {
             recorded.get(&p.name.value).map(|v| match v {
                 serde_json::Value::String(s) => format!("{}={s}", p.name.value),
+                // A list's items hold no comma (`-p` splits on commas), so they join back.
+                serde_json::Value::Array(items) => format!(
+                    "{}={}",
+                    p.name.value,
+                    items
+                        .iter()
+                        .filter_map(|i| i.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
                 other => format!("{}={other}", p.name.value),
             })
         })
@@ -91,7 +101,28 @@ fn prepare(args: &ResumeArgs, color: bool) -> Result<u8, String> {
         Ok(values) => values,
         Err(code) => return Ok(code),
     };
-    let plan = plan(runbook, &loaded.src, &values);
+    let mut plan = plan(runbook, &loaded.src, &values);
+    // Loops over expressions go over the items the run recorded, not what the expression
+    // would return now: the steps already done are those of these items.
+    for index in 0..plan.loops.len() {
+        let (line, var) = (plan.loops[index].line, plan.loops[index].var.clone());
+        if plan.loops[index].decided {
+            continue;
+        }
+        let recorded = entries.iter().find(|e| {
+            e["event"] == "loop_start"
+                && e["line"].as_u64() == Some(line as u64)
+                && e["var"].as_str() == Some(var.as_str())
+                && !e["code"].is_null()
+        });
+        if let Some(items) = recorded.and_then(|e| e["items"].as_array()) {
+            let items = items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_owned))
+                .collect();
+            plan.expand(index, items);
+        }
+    }
 
     // Where to go on: the paused step, or the first step not done or skipped.
     let finished: HashMap<&str, &str> = history
@@ -183,7 +214,6 @@ fn prepare(args: &ResumeArgs, color: bool) -> Result<u8, String> {
     let by = args.by.clone().unwrap_or_else(operator_name);
     let mut console = CliConsole::new(args.output == OutputMode::Json, args.yes, by, &plan);
     Ok(finish(
-        &plan,
         &config.redactor,
         &mut console,
         interrupt_tx,

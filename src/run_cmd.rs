@@ -45,18 +45,13 @@ pub(crate) fn run(args: &RunArgs, color: bool) -> u8 {
     }
     let by = args.by.clone().unwrap_or_else(operator_name);
     let mut console = CliConsole::new(args.output == OutputMode::Json, args.yes, by, &plan);
-    finish(
-        &plan,
-        &config.redactor,
-        &mut console,
-        interrupt_tx,
-        |console| execute(&plan, &config, console),
-    )
+    finish(&config.redactor, &mut console, interrupt_tx, |console| {
+        execute(&plan, &config, console)
+    })
 }
 
 /// Runs the executor on a fresh async runtime, prints the summary and maps it to an exit code.
 pub(crate) fn finish<'a, F, Fut>(
-    plan: &Plan,
     redactor: &tejun_runtime::Redactor,
     console: &'a mut CliConsole,
     interrupt: tokio::sync::watch::Sender<bool>,
@@ -101,7 +96,7 @@ where
         }
     };
     if !json {
-        print_summary(&summary, plan);
+        print_summary(&summary);
     }
     match summary.status {
         RunStatus::Succeeded => exit::OK,
@@ -133,23 +128,21 @@ fn check_only(plan: &Plan, config: &RunConfig, json: bool) -> u8 {
             serde_json::json!({ "steps": report, "blocked": blocked })
         );
     } else {
-        println!(
-            "checked {} steps against this machine now; nothing was run",
-            report.len()
-        );
-        for (step, r) in plan.steps.iter().zip(&report) {
+        // Loops over expressions add their steps as the check reaches them.
+        let total = report.iter().filter(|r| r.index > 0).count();
+        println!("checked {total} steps against this machine now; nothing was run");
+        for r in &report {
             let verdict = match r.verdict {
                 "skip" => "would be skipped: already done",
                 "blocked" => "BLOCKED: a precondition does not hold now",
                 _ => "would run",
             };
-            println!(
-                "\n[{}/{}] {}  [{}]  {verdict}",
-                step.index,
-                plan.steps.len(),
-                step.title,
-                step.id
-            );
+            let at = if r.index > 0 {
+                format!("[{}/{total}] ", r.index)
+            } else {
+                String::new()
+            };
+            println!("\n{at}{}  [{}]  {verdict}", r.title, r.step);
             for (kind, code, held) in &r.checks {
                 println!(
                     "  {kind:<8} {code}  → {}",

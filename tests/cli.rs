@@ -346,3 +346,67 @@ fn plan_of_a_broken_runbook_exits_1() {
         .code(1)
         .stderr(predicate::str::contains("cannot plan"));
 }
+
+/// The plan of `fixtures/parse/ok/loops.runbook` for `args`, as `format`.
+fn plan_loops(args: &[&str], format: &str) -> String {
+    let mut cmd = tejun();
+    cmd.args([
+        "plan",
+        "fixtures/parse/ok/loops.runbook",
+        "--format",
+        format,
+    ])
+    .current_dir(env!("CARGO_MANIFEST_DIR"));
+    for a in args {
+        cmd.args(["-p", a]);
+    }
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn plan_loops_shows_each_iteration_with_the_loop_variable() {
+    let text = plan_loops(&["Servers=fe01,fe02", "Pool=pool01.contoso.local"], "text");
+    insta::assert_snapshot!("plan_loops", text);
+    let json = plan_loops(&["Servers=fe01", "Pool=pool01.contoso.local"], "json");
+    let plan: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let ids: Vec<&str> = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "drain[fe01]",
+            "patch[fe01]",
+            "resume[fe01]",
+            "report[Tokyo][fe01]",
+            "report[Osaka \"HQ\"][fe01]"
+        ]
+    );
+    assert_eq!(plan["params"][0]["value"], serde_json::json!(["fe01"]));
+    assert_eq!(plan["steps"][0]["items"][0]["var"], "server");
+    assert_eq!(plan["loops"][0]["items"], serde_json::json!(["fe01"]));
+    assert_eq!(
+        plan["steps"][0]["actions"][0]["sent"],
+        "Invoke-CsComputerFailOver -ComputerName $server -Confirm:$false"
+    );
+}
+
+#[test]
+fn plan_of_an_empty_loop_says_it_runs_zero_times() {
+    let text = plan_loops(&["Servers=", "Pool=p"], "text");
+    assert!(
+        text.contains("foreach server in Servers (line 12): no items: its steps run zero times"),
+        "{text}"
+    );
+    assert!(text.contains("0 steps"), "{text}");
+}

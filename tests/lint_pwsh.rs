@@ -368,3 +368,19 @@ fn types_and_modules_only_the_target_server_has_are_not_syntax_errors() {
     let out = lint(&[&file], &[]);
     assert!(tj001(&report(&out), 0).is_empty());
 }
+
+#[test]
+fn a_loops_expression_is_parsed_like_every_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("loop.runbook");
+    std::fs::write(
+        &file,
+        "runbook loop {\n  foreach domain in run { Get-Content domains.txt | } {\n    step s \"S\" {\n      run { Write-Output $domain }\n      ensure { $true }\n    }\n  }\n}\n",
+    )
+    .unwrap();
+    let out = lint(&[&file], &[]);
+    assert_code(&out, 1);
+    let found = tj001(&report(&out), 0);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, 2, "{found:?}");
+}

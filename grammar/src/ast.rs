@@ -66,6 +66,8 @@ pub enum Item {
     Finally(Finally),
     /// `step ID "Title" { ... }`.
     Step(Step),
+    /// `foreach VAR in LIST { ... }`.
+    Foreach(Foreach),
     /// `quote "..."`.
     Quote(Quote),
     /// An action such as `run { ... }`.
@@ -86,6 +88,7 @@ impl Item {
             Item::Window(w) => w.span,
             Item::Finally(f) => f.span,
             Item::Step(s) => s.span,
+            Item::Foreach(f) => f.span,
             Item::Quote(q) => q.span,
             Item::Action(a) => a.span(),
             Item::When(w) => w.span,
@@ -169,6 +172,8 @@ pub enum TypeKind {
     Secret,
     /// One of the listed values.
     Choice(Vec<Text>),
+    /// Any number of texts: `list(string)`.
+    List,
 }
 
 impl TypeKind {
@@ -181,6 +186,7 @@ impl TypeKind {
             TypeKind::Path => "path",
             TypeKind::Secret => "secret",
             TypeKind::Choice(_) => "choice",
+            TypeKind::List => "list(string)",
         }
     }
 }
@@ -216,11 +222,23 @@ pub enum Value {
     Int(i64),
     /// `true` or `false`.
     Bool(bool),
+    /// The texts of a `list(string)` parameter, in order.
+    List(Vec<String>),
 }
 
 impl std::fmt::Display for Value {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            Value::List(items) => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{item:?}")?;
+                }
+                f.write_str("]")
+            }
             Value::Str(s) => write!(f, "{s:?}"),
             Value::Int(i) => write!(f, "{i}"),
             Value::Bool(b) => write!(f, "{b}"),
@@ -277,6 +295,41 @@ pub struct Step {
     pub items: Vec<Item>,
     /// The whole step.
     pub span: Span,
+}
+
+/// `foreach VAR in LIST placeholder "<...>" { ... }`: steps repeated once per item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Foreach {
+    /// The loop variable; inside the body, `$VAR` holds the current item.
+    pub var: Name,
+    /// What the loop goes over.
+    pub source: LoopSource,
+    /// The document placeholder the loop variable fills inside the body.
+    pub placeholder: Option<Text>,
+    /// The steps and branches of the body, in order.
+    pub items: Vec<Item>,
+    /// The whole loop.
+    pub span: Span,
+}
+
+/// What a `foreach` goes over.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LoopSource {
+    /// A `list(string)` parameter.
+    Param(Name),
+    /// `run { ... }`: what the PowerShell expression returns when the run reaches the loop, each
+    /// object as text.
+    Run(Code),
+}
+
+impl LoopSource {
+    /// Where the source is written.
+    pub fn span(&self) -> Span {
+        match self {
+            LoopSource::Param(n) => n.span,
+            LoopSource::Run(code) => code.span,
+        }
+    }
 }
 
 /// A step's number in the source document, such as `4` or `11.2`.

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use tejun_grammar::ast::{Action, Body, Item, Pattern, Requirement, Text, TypeKind};
+use tejun_grammar::ast::{Action, Body, Item, LoopSource, Pattern, Requirement, Text, TypeKind};
 use tejun_grammar::code::Code;
 use tejun_grammar::{Severity, Span};
 
@@ -138,6 +138,7 @@ fn trailing_space(items: &[Item], src: &str, name: &str, wrong: &mut Vec<String>
         }
         match item {
             Item::Step(step) => trailing_space(&step.items, src, name, wrong),
+            Item::Foreach(f) => trailing_space(&f.items, src, name, wrong),
             Item::Finally(f) => trailing_space(&f.items, src, name, wrong),
             Item::When(w) => {
                 for arm in &w.arms {
@@ -189,6 +190,7 @@ fn check_spans(items: &[Item], src: &str, name: &str) {
         fits(item.span(), "an item");
         match item {
             Item::Step(step) => check_spans(&step.items, src, name),
+            Item::Foreach(f) => check_spans(&f.items, src, name),
             Item::Finally(f) => check_spans(&f.items, src, name),
             Item::Action(action) => {
                 if let Some(c) = action.code() {
@@ -297,6 +299,18 @@ fn item(out: &mut String, item: &Item, depth: usize) {
             }
             out.push('\n');
             items(out, &s.items, depth + 1);
+        }
+        Item::Foreach(f) => {
+            let source = match &f.source {
+                LoopSource::Param(name) => name.value.clone(),
+                LoopSource::Run(code) => format!("run {{ {} }}", code.text),
+            };
+            write!(out, "{pad}foreach {} in {source}", f.var.value).unwrap();
+            if let Some(ph) = &f.placeholder {
+                write!(out, " placeholder {}", text(ph)).unwrap();
+            }
+            out.push('\n');
+            items(out, &f.items, depth + 1);
         }
         Item::Quote(q) => {
             let lang = q

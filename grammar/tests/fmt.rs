@@ -65,6 +65,12 @@ fn code_texts(items: &[Item], out: &mut Vec<String>) {
         match item {
             Item::Action(action) => out.extend(action.code().map(|c| c.text.clone())),
             Item::Step(step) => code_texts(&step.items, out),
+            Item::Foreach(f) => {
+                if let tejun_grammar::ast::LoopSource::Run(code) = &f.source {
+                    out.push(code.text.clone());
+                }
+                code_texts(&f.items, out);
+            }
             Item::Finally(finally) => code_texts(&finally.items, out),
             Item::When(when) => {
                 for arm in &when.arms {

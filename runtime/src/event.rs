@@ -58,6 +58,19 @@ pub enum RunEvent {
         /// Why it started.
         reason: String,
     },
+    /// The run reached a `foreach`: its steps follow, once per item (none for an empty list).
+    LoopStart {
+        /// The loop variable, without `$`.
+        var: String,
+        /// The list parameter it goes over; `run` for an expression.
+        over: String,
+        /// For a loop over `run { ... }`: the expression as sent, whose items these are.
+        code: Option<String>,
+        /// The items, in order.
+        items: Vec<String>,
+        /// The line of the runbook where the loop starts.
+        line: usize,
+    },
     /// A step began.
     StepStart {
         /// Its position, from 1.
@@ -324,6 +337,13 @@ mod tests {
                 from_step: "a".into(),
                 forced: false,
             },
+            RunEvent::LoopStart {
+                var: "server".into(),
+                over: "Servers".into(),
+                code: Some(s()),
+                items: vec![s(), "fe01".into()],
+                line: 1,
+            },
             RunEvent::LockTakenOver {
                 previous_run_id: s(),
                 previous_pid: 1,
@@ -426,6 +446,7 @@ mod tests {
             RunEvent::RunStart { .. }
             | RunEvent::Resume { .. }
             | RunEvent::LockTakenOver { .. }
+            | RunEvent::LoopStart { .. }
             | RunEvent::ShellStart { .. }
             | RunEvent::StepStart { .. }
             | RunEvent::Check { .. }
@@ -446,7 +467,7 @@ mod tests {
     fn every_event_can_be_masked_and_nothing_of_the_secret_is_left() {
         let redactor = Redactor::new(&["s3cret".into()]);
         let events = every_event();
-        assert_eq!(events.len(), 16, "one sample per event");
+        assert_eq!(events.len(), 17, "one sample per event");
         for event in events {
             assert!(sampled(&event));
             let masked = redactor

@@ -9,12 +9,13 @@ use std::cell::RefCell;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use base64::Engine as _;
 use sha2::Digest as _;
 
 use tejun_grammar::ast::Value;
 
 use crate::event::{CheckKind, ManualDecision, RunEvent, RunStatus, StepStatus};
-use crate::host::{Host, HostConfig, HostError, Outcome, RunState, StreamLine};
+use crate::host::{Host, HostConfig, HostError, Outcome, RunState, Stream, StreamLine};
 use crate::journal::{Journal, new_run_id};
 use crate::lock::{Holder, LockError, RunLock};
 use crate::plan::{Plan, PlanAction, PlanStep};
@@ -27,6 +28,10 @@ pub const INTERRUPTED: &str = "interrupted by the operator (Ctrl-C); resume the 
 
 /// How long a condition may take to evaluate.
 pub const CHECK_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// What starts each item a loop's expression returns, in the output of the code that evaluates
+/// it.
+const ITEM_MARK: &str = "tejun-item:";
 
 /// The pause between polls of an `ensure ... within` that gives no `every`.
 pub const DEFAULT_POLL: Duration = Duration::from_secs(5);
@@ -169,6 +174,8 @@ pub struct RunSummary {
     pub done: usize,
     /// Steps skipped.
     pub skipped: usize,
+    /// The steps of the plan, with the steps of loops over expressions the run reached.
+    pub steps: usize,
     /// The step it stopped at.
     pub stopped_at: Option<String>,
     /// Why.
@@ -279,6 +286,7 @@ impl<'a> Run<'a> {
             host: None,
             windows: Windows::new(&plan.windows),
             preconfirmed: None,
+            loop_vars: Vec::new(),
         }
     }
 
@@ -321,7 +329,20 @@ impl<'a> Run<'a> {
         let run = &mut self;
         let (mut done, mut skipped) = (0, 0);
         let mut end = (RunStatus::Succeeded, None, None);
-        for step in &plan.steps[from.min(plan.steps.len())..] {
+        // Loops over expressions add their steps when the run reaches them.
+        let mut plan = plan.clone();
+        let from = from.min(plan.steps.len());
+        let mut position = from;
+        loop {
+            if let Err(why) = run.loops_at(&mut plan, position, position == from).await? {
+                end = (RunStatus::Failed, why.0, Some(why.1));
+                break;
+            }
+            let Some(step) = plan.steps.get(position).cloned() else {
+                break;
+            };
+            let step = &step;
+            position += 1;
             if run.interrupted() {
                 end = (
                     RunStatus::Interrupted,
@@ -393,6 +414,7 @@ impl<'a> Run<'a> {
             status: end.0,
             done,
             skipped,
+            steps: plan.steps.len(),
             stopped_at: end.1,
             error: end.2,
             warnings: run.windows.report(),
@@ -409,6 +431,8 @@ struct Run<'a> {
     sink: Sink<'a>,
     host: Option<Host>,
     windows: Windows<'a>,
+    /// The loop variables of the step under way, set again after a shell restart.
+    loop_vars: Vec<(String, Value)>,
 }
 
 impl Run<'_> {
@@ -466,6 +490,9 @@ impl Run<'_> {
             host.set_interrupt(interrupt.clone());
         }
         host.set_vars(&self.config.variables).await?;
+        if !self.loop_vars.is_empty() {
+            host.set_vars(&self.loop_vars).await?;
+        }
         self.emit(RunEvent::ShellStart {
             version: host.version.clone(),
             pid: host.shell_pid,
@@ -473,6 +500,77 @@ impl Run<'_> {
         })?;
         self.host = Some(host);
         Ok(())
+    }
+
+    /// Announces the loops that start at `position` in the plan (an empty loop too: it says that
+    /// its steps run zero times), evaluating a loop over an expression first and adding its steps
+    /// to `plan`. On resuming, at the first position, a loop already under way is announced again.
+    /// `Err` when an expression cannot be evaluated: where the run stopped, and why.
+    async fn loops_at(
+        &mut self,
+        plan: &mut Plan,
+        position: usize,
+        resuming_here: bool,
+    ) -> Result<Result<(), (Option<String>, String)>, RunError> {
+        let mut index = 0;
+        while index < plan.loops.len() {
+            if plan.loops[index].at != position {
+                index += 1;
+                continue;
+            }
+            if !plan.loops[index].decided {
+                let (var, sent) = {
+                    let l = &plan.loops[index];
+                    let sent = l.expression.as_ref().map_or("", |e| e.sent.as_str());
+                    (l.var.clone(), sent.to_owned())
+                };
+                match self.loop_items(&sent).await? {
+                    Ok(items) => plan.expand(index, items),
+                    Err(why) => {
+                        return Ok(Err((
+                            Some(format!("foreach {var}")),
+                            format!("the items of `foreach {var}` cannot be had: {why}"),
+                        )));
+                    }
+                }
+            }
+            let l = &plan.loops[index];
+            self.emit(RunEvent::LoopStart {
+                var: l.var.clone(),
+                over: l.over.clone(),
+                code: l.expression.as_ref().map(|e| e.sent.clone()),
+                items: l.items.clone(),
+                line: l.line,
+            })?;
+            index += 1;
+        }
+        if resuming_here && let Some(step) = plan.steps.get(position) {
+            // The loops under way around the step a resume starts at: for each of its items,
+            // the nearest loop before it with that variable.
+            for item in step.items.iter().filter(|i| i.index > 1) {
+                if let Some(l) = plan
+                    .loops
+                    .iter()
+                    .rev()
+                    .find(|l| l.at < position && l.var == item.var)
+                {
+                    self.emit(RunEvent::LoopStart {
+                        var: l.var.clone(),
+                        over: l.over.clone(),
+                        code: l.expression.as_ref().map(|e| e.sent.clone()),
+                        items: l.items.clone(),
+                        line: l.line,
+                    })?;
+                }
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    /// What a loop's expression returns (see [`loop_items`]); `Err` says why there are none.
+    async fn loop_items(&mut self, sent: &str) -> Result<Result<Vec<String>, String>, RunError> {
+        let host = self.host_mut().await?;
+        Ok(loop_items(host, sent).await)
     }
 
     /// Runs one step. `done` holds the positions of its actions that finished in an earlier
@@ -483,6 +581,18 @@ impl Run<'_> {
         step: &PlanStep,
         done: &std::collections::BTreeSet<usize>,
     ) -> Result<(StepStatus, Option<String>), RunError> {
+        let loop_vars: Vec<(String, Value)> = step
+            .items
+            .iter()
+            .map(|i| (i.var.clone(), Value::Str(i.value.clone())))
+            .collect();
+        if loop_vars != self.loop_vars {
+            self.loop_vars = loop_vars;
+            if !self.loop_vars.is_empty() {
+                let vars = self.loop_vars.clone();
+                self.host_mut().await?.set_vars(&vars).await?;
+            }
+        }
         let under_way = !done.is_empty();
         for action in step.actions.iter().filter(|_| !under_way) {
             if let PlanAction::SkipIf { sent, .. } = action
@@ -850,14 +960,65 @@ fn describe_failure(
 /// What `tejun run --check` found for one step.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct StepCheck {
-    /// The step's id.
+    /// The step's id (`foreach VAR` for a loop whose expression cannot be evaluated).
     pub step: String,
+    /// Its position in the plan, from 1 (0 for a loop).
+    pub index: usize,
+    /// Its title (the loop's expression for a loop).
+    pub title: String,
     /// `skip` (a `skip if` holds: already done), `ready` (every `require` holds) or `blocked`.
     pub verdict: &'static str,
     /// Each condition evaluated: kind, code, whether it held.
     pub checks: Vec<(&'static str, String, bool)>,
     /// The commands that would run, as sent.
     pub would_run: Vec<String>,
+}
+
+/// What a loop's expression returns, each object as text (`$null` and empty text left out). The
+/// objects come back base64-encoded, one per line, so that no text they hold can pass for another
+/// item; `Err` says why there are none (the expression failed, or returned an item twice).
+async fn loop_items(host: &mut Host, sent: &str) -> Result<Vec<String>, String> {
+    let code = format!(
+        "& {{\n{sent}\n}} | ForEach-Object {{ if ($null -ne $_ -and [string]$_ -ne '') {{ '{ITEM_MARK}' + [Convert]::ToBase64String([System.Text.Encoding]::UTF8.GetBytes([string]$_)) }} }}"
+    );
+    let mut lines = Vec::new();
+    let mut errors = Vec::new();
+    let outcome = host
+        .run(&code, Some(CHECK_TIMEOUT), |line| match line.stream {
+            Stream::Output if !line.partial => lines.push(line.text),
+            Stream::Error => errors.push(line.text),
+            _ => {}
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    if !outcome.succeeded(&[0]) {
+        return Err(outcome
+            .failure
+            .clone()
+            .or_else(|| errors.first().cloned())
+            .unwrap_or_else(|| "the expression failed".to_owned()));
+    }
+    let mut items: Vec<String> = Vec::new();
+    for line in lines {
+        let Some(item) = line
+            .strip_prefix(ITEM_MARK)
+            .and_then(|encoded| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(encoded.trim_end())
+                    .ok()
+            })
+            .and_then(|b| String::from_utf8(b).ok())
+        else {
+            continue;
+        };
+        if items.contains(&item) {
+            return Err(format!(
+                "it returns `{item}` twice, and a loop tells its iterations apart by their item"
+            ));
+        }
+        items.push(item);
+    }
+    Ok(items)
 }
 
 /// Evaluates every step's `skip if` and `require` conditions against the machine as it is now,
@@ -867,7 +1028,48 @@ pub async fn check_only(plan: &Plan, config: &RunConfig) -> Result<Vec<StepCheck
     let mut host = Host::start(&config.host).await?;
     host.set_vars(&config.variables).await?;
     let mut report = Vec::new();
-    for step in &plan.steps {
+    // Loops over expressions are evaluated as they are reached, like a run does (the expression
+    // is a query, like the conditions).
+    let mut plan = plan.clone();
+    let mut position = 0;
+    loop {
+        let mut index = 0;
+        while index < plan.loops.len() {
+            let l = &plan.loops[index];
+            if l.at == position && !l.decided {
+                let sent = l
+                    .expression
+                    .as_ref()
+                    .map_or(String::new(), |e| e.sent.clone());
+                match loop_items(&mut host, &sent).await {
+                    Ok(items) => plan.expand(index, items),
+                    Err(why) => {
+                        report.push(StepCheck {
+                            step: format!("foreach {}", l.var),
+                            index: 0,
+                            title: format!("the items of `foreach {}`", l.var),
+                            verdict: "blocked",
+                            checks: vec![("run", format!("{sent}: {why}"), false)],
+                            would_run: Vec::new(),
+                        });
+                    }
+                }
+            }
+            index += 1;
+        }
+        let Some(step) = plan.steps.get(position).cloned() else {
+            break;
+        };
+        let step = &step;
+        position += 1;
+        if !step.items.is_empty() {
+            let vars: Vec<(String, Value)> = step
+                .items
+                .iter()
+                .map(|i| (i.var.clone(), Value::Str(i.value.clone())))
+                .collect();
+            host.set_vars(&vars).await?;
+        }
         let mut checks = Vec::new();
         let mut verdict = "ready";
         for action in &step.actions {
@@ -899,6 +1101,8 @@ pub async fn check_only(plan: &Plan, config: &RunConfig) -> Result<Vec<StepCheck
             .collect();
         report.push(StepCheck {
             step: step.id.clone(),
+            index: step.index,
+            title: step.title.clone(),
             verdict,
             checks,
             would_run,

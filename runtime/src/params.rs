@@ -126,6 +126,20 @@ impl ParamValues {
             };
             let key = param.name.value.clone();
             named.push(key.clone());
+            // A list may be given in pieces: `-p Servers=a -p Servers=b,c`.
+            if param.ty.kind == TypeKind::List {
+                match convert(param, raw) {
+                    Ok(Value::List(more)) => match values.get_mut(&key) {
+                        Some((Value::List(items), _)) => items.extend(more),
+                        _ => {
+                            values.insert(key, (Value::List(more), Origin::Given));
+                        }
+                    },
+                    Ok(_) => {}
+                    Err(e) => errors.push(e),
+                }
+                continue;
+            }
             if values.contains_key(&key) {
                 errors.push(ParamError::Duplicate { name: key });
                 continue;
@@ -166,6 +180,22 @@ impl ParamValues {
             }
             if let Some(default) = &param.default {
                 values.insert(key.clone(), (default.value.clone(), Origin::Default));
+            }
+        }
+        for param in runbook.params() {
+            if let Some((Value::List(items), _)) = values.get(&param.name.value)
+                && let Some(twice) = items
+                    .iter()
+                    .enumerate()
+                    .find(|(i, item)| items[..*i].contains(item))
+                    .map(|(_, item)| item)
+            {
+                errors.push(ParamError::Invalid {
+                    name: param.name.value.clone(),
+                    value: twice.clone(),
+                    reason: "it is listed twice".into(),
+                    help: "list each item once: a loop runs its steps once per item, and the journal tells iterations apart by their item".into(),
+                });
             }
         }
         let resolved = ParamValues { values };
@@ -317,6 +347,25 @@ fn convert(param: &Param, raw: &str) -> Result<Value, ParamError> {
                     format!("allowed values: {}", choices(param)),
                 )
             }),
+        TypeKind::List => {
+            if raw.contains('\0') {
+                return Err(invalid(
+                    "it contains a NUL character",
+                    "remove the NUL character".into(),
+                ));
+            }
+            if raw.trim().is_empty() {
+                return Ok(Value::List(Vec::new()));
+            }
+            let items: Vec<String> = raw.split(',').map(|i| i.trim().to_owned()).collect();
+            if items.iter().any(String::is_empty) {
+                return Err(invalid(
+                    "it has an empty item",
+                    format!("separate items with single commas, such as `{name}=fe01,fe02`"),
+                ));
+            }
+            Ok(Value::List(items))
+        }
         TypeKind::String | TypeKind::Path | TypeKind::Secret => {
             if raw.contains('\0') {
                 Err(invalid(

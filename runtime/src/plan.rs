@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use tejun_grammar::Runbook;
-use tejun_grammar::ast::{Action, Item, Param, Pattern, TypeKind, Value};
+use tejun_grammar::ast::{Action, Foreach, Item, LoopSource, Param, Pattern, TypeKind, Value};
 use tejun_grammar::code::{Code, Placeholder};
 
 use crate::params::{Origin, ParamValues};
@@ -26,6 +26,8 @@ pub struct Plan {
     pub params: Vec<PlanParam>,
     /// The steps that will run, in order.
     pub steps: Vec<PlanStep>,
+    /// Every `foreach` the run reaches, each time it reaches it, with its items.
+    pub loops: Vec<PlanLoop>,
     /// The runbook's time windows over the planned steps.
     pub windows: Vec<PlanWindow>,
     /// Actions that run after a failed or aborted run.
@@ -77,18 +79,69 @@ pub struct PlanParam {
 pub struct PlanStep {
     /// Its position in the plan, from 1.
     pub index: usize,
-    /// Its stable id.
+    /// Its stable id; inside a loop, followed by the item in brackets: `patch[fe01]`.
     pub id: String,
     /// Its number in the source document.
     pub doc: Option<String>,
     /// Its title.
     pub title: String,
+    /// The loop items it runs for, outer loop first; empty outside loops.
+    pub items: Vec<PlanItem>,
     /// The document's text for it, by language.
     pub quotes: Vec<PlanQuote>,
     /// Its actions, in order, branches resolved.
     pub actions: Vec<PlanAction>,
     /// The line of the runbook where it starts.
     pub line: usize,
+}
+
+/// A loop's item for one planned step: the loop variable and its value.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanItem {
+    /// The loop variable, without `$`.
+    pub var: String,
+    /// The item.
+    pub value: String,
+    /// Its position among the loop's items, from 1.
+    pub index: usize,
+    /// How many items the loop has.
+    pub count: usize,
+}
+
+/// A `foreach` as the run reaches it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanLoop {
+    /// The loop variable, without `$`.
+    pub var: String,
+    /// The list parameter it goes over; `run` for a loop over an expression.
+    pub over: String,
+    /// For a loop over `run { ... }`: the expression, as written and as sent.
+    pub expression: Option<PlanExpression>,
+    /// Whether the items are known: always for a list parameter; for an expression, once the run
+    /// has evaluated it (see [`Plan::expand`]).
+    pub decided: bool,
+    /// The items, in order (empty: the loop runs zero times, or its items are not decided yet).
+    pub items: Vec<String>,
+    /// For a loop over an expression whose items are not decided yet: its steps, planned once
+    /// with ids without the item; `steps` holds none of them until [`Plan::expand`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub template: Vec<PlanStep>,
+    /// The position in `steps` (from 0) of the loop's first step, or of the step after an
+    /// empty loop (the number of steps when nothing follows).
+    pub at: usize,
+    /// The loop items of enclosing loops, outer first.
+    pub outer: Vec<PlanItem>,
+    /// The line of the runbook where the loop starts.
+    pub line: usize,
+}
+
+/// The PowerShell expression a loop goes over.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanExpression {
+    /// As the runbook writes it.
+    pub written: String,
+    /// As it will be sent to PowerShell.
+    pub sent: String,
 }
 
 /// A quote of the source document.
@@ -186,6 +239,46 @@ pub struct PlanWindow {
 }
 
 impl Plan {
+    /// Decides the items of the loop `index` (a loop over an expression): its steps, once per
+    /// item, go into `steps` where the loop stands, and later loops move down. Does nothing for a
+    /// loop whose items are decided already.
+    pub fn expand(&mut self, index: usize, items: Vec<String>) {
+        let Some(l) = self.loops.get_mut(index) else {
+            return;
+        };
+        if l.decided {
+            return;
+        }
+        l.decided = true;
+        l.items = items;
+        let at = l.at;
+        let count = l.items.len();
+        let mut steps = Vec::new();
+        for (i, value) in l.items.iter().enumerate() {
+            for template in &l.template {
+                let mut step = template.clone();
+                step.id = format!("{}[{value}]", template.id);
+                step.items = vec![PlanItem {
+                    var: l.var.clone(),
+                    value: value.clone(),
+                    index: i + 1,
+                    count,
+                }];
+                steps.push(step);
+            }
+        }
+        let added = steps.len();
+        self.steps.splice(at..at, steps);
+        for later in &mut self.loops[index + 1..] {
+            if later.at >= at {
+                later.at += added;
+            }
+        }
+        for (i, step) in self.steps.iter_mut().enumerate() {
+            step.index = i + 1;
+        }
+    }
+
     /// The PowerShell variables a run sets before any command: each parameter with a value.
     /// Secrets are included here with their real value; never print this.
     pub fn variables(values: &ParamValues, runbook: &Runbook) -> Vec<(String, Value)> {
@@ -210,6 +303,8 @@ pub fn plan(runbook: &Runbook, src: &str, values: &ParamValues) -> Plan {
         line_starts,
         values,
         steps: Vec::new(),
+        loops: Vec::new(),
+        active: Vec::new(),
     };
     planner.items(&runbook.ast.items, None);
     let planned: Vec<&str> = planner.steps.iter().map(|s| s.id.as_str()).collect();
@@ -233,6 +328,7 @@ pub fn plan(runbook: &Runbook, src: &str, values: &ParamValues) -> Plan {
             id: String::new(),
             doc: None,
             title: String::new(),
+            items: Vec::new(),
             quotes: Vec::new(),
             actions: Vec::new(),
             line: 0,
@@ -254,6 +350,7 @@ pub fn plan(runbook: &Runbook, src: &str, values: &ParamValues) -> Plan {
         },
         params: runbook.params().map(|p| plan_param(p, values)).collect(),
         steps: planner.steps,
+        loops: planner.loops,
         windows,
         finally,
     }
@@ -267,6 +364,7 @@ fn plan_param(param: &Param, values: &ParamValues) -> PlanParam {
         (false, Value::Str(s)) => serde_json::Value::String(s.clone()),
         (false, Value::Int(i)) => serde_json::Value::from(*i),
         (false, Value::Bool(b)) => serde_json::Value::Bool(*b),
+        (false, Value::List(items)) => serde_json::Value::from(items.clone()),
     });
     PlanParam {
         name: name.clone(),
@@ -282,19 +380,28 @@ struct Planner<'a> {
     line_starts: Vec<usize>,
     values: &'a ParamValues,
     steps: Vec<PlanStep>,
+    loops: Vec<PlanLoop>,
+    /// The loops around the items being planned, outer first, with the current item.
+    active: Vec<(&'a Foreach, PlanItem)>,
 }
 
-impl Planner<'_> {
+impl<'a> Planner<'a> {
     /// Walks items in order; `step` is the step being filled, `None` at runbook level.
-    fn items(&mut self, items: &[Item], mut step: Option<&mut PlanStep>) {
+    fn items(&mut self, items: &'a [Item], mut step: Option<&mut PlanStep>) {
         for item in items {
             match item {
+                Item::Foreach(f) => self.foreach(f),
                 Item::Step(s) => {
+                    let mut id = s.id.value.clone();
+                    for (_, item) in &self.active {
+                        id += &format!("[{}]", item.value);
+                    }
                     let mut planned = PlanStep {
                         index: self.steps.len() + 1,
-                        id: s.id.value.clone(),
+                        id,
                         doc: s.doc.as_ref().map(|d| d.value.clone()),
                         title: s.title.value.clone(),
+                        items: self.active.iter().map(|(_, i)| i.clone()).collect(),
                         quotes: Vec::new(),
                         actions: Vec::new(),
                         line: self.line(s.span.start),
@@ -353,6 +460,74 @@ impl Planner<'_> {
         }
     }
 
+    /// A loop: its body planned once per item, with the item as the loop variable's value.
+    fn foreach(&mut self, f: &'a Foreach) {
+        let (over, items) = match &f.source {
+            LoopSource::Param(name) => match self.values.get(&name.value) {
+                Some(Value::List(items)) => (name.value.clone(), items.clone()),
+                _ => (name.value.clone(), Vec::new()),
+            },
+            LoopSource::Run(code) => {
+                // Planned once, as a template the run expands when it has the items.
+                let saved = std::mem::take(&mut self.steps);
+                let item = PlanItem {
+                    var: f.var.value.clone(),
+                    value: String::new(),
+                    index: 0,
+                    count: 0,
+                };
+                self.active.push((f, item));
+                self.items(&f.items, None);
+                self.active.pop();
+                let mut template = std::mem::replace(&mut self.steps, saved);
+                for step in &mut template {
+                    if let Some(id) = step.id.strip_suffix("[]") {
+                        step.id = id.to_owned();
+                    }
+                    step.index = 0;
+                }
+                self.loops.push(PlanLoop {
+                    var: f.var.value.clone(),
+                    over: "run".into(),
+                    expression: Some(PlanExpression {
+                        written: code.text.clone(),
+                        sent: self.sent(code),
+                    }),
+                    decided: false,
+                    items: Vec::new(),
+                    template,
+                    at: self.steps.len(),
+                    outer: self.active.iter().map(|(_, i)| i.clone()).collect(),
+                    line: self.line(f.span.start),
+                });
+                return;
+            }
+        };
+        self.loops.push(PlanLoop {
+            var: f.var.value.clone(),
+            over,
+            expression: None,
+            decided: true,
+            template: Vec::new(),
+            items: items.clone(),
+            at: self.steps.len(),
+            outer: self.active.iter().map(|(_, i)| i.clone()).collect(),
+            line: self.line(f.span.start),
+        });
+        let count = items.len();
+        for (i, value) in items.into_iter().enumerate() {
+            let item = PlanItem {
+                var: f.var.value.clone(),
+                value,
+                index: i + 1,
+                count,
+            };
+            self.active.push((f, item));
+            self.items(&f.items, None);
+            self.active.pop();
+        }
+    }
+
     fn action(&self, action: &Action) -> PlanAction {
         let line = self.line(action.span().start);
         match action {
@@ -395,11 +570,20 @@ impl Planner<'_> {
         }
     }
 
-    /// The code as sent: each declared placeholder becomes its parameter's variable.
+    /// The code as sent: each declared placeholder becomes its parameter's variable, or inside
+    /// a loop the loop variable.
     fn sent(&self, code: &Code) -> String {
         code.render(|ph: &Placeholder| {
-            let param = self.runbook.param_for_placeholder(&ph.text)?;
-            let name = &param.name.value;
+            let by_loop = self.active.iter().rev().find_map(|(f, _)| {
+                f.placeholder
+                    .as_ref()
+                    .filter(|t| t.value == ph.text)
+                    .map(|_| f.var.value.as_str())
+            });
+            let name = match by_loop {
+                Some(var) => var,
+                None => &self.runbook.param_for_placeholder(&ph.text)?.name.value,
+            };
             Some(if ph.in_string {
                 format!("${{{name}}}")
             } else {

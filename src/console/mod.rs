@@ -3,6 +3,7 @@
 //! commands print; `windows.rs`: time windows; `summary.rs`: the end of a run), plus the live
 //! line on a terminal and the questions for manual steps. It renders; it decides nothing.
 
+mod loops;
 mod output;
 mod steps;
 mod summary;
@@ -87,6 +88,10 @@ impl CliConsole {
     /// Keeps the live line current: the step, the command running, and the windows open with
     /// their time left.
     fn track(&mut self, event: &RunEvent) {
+        // A loop over an expression adds its steps when the run reaches it.
+        if let RunEvent::StepStart { total, .. } = event {
+            self.total = *total;
+        }
         let Some(bar) = self.progress.clone() else {
             return;
         };
@@ -143,6 +148,7 @@ impl Console for CliConsole {
         }
         let lines = steps::render(event, self.total, self.paint)
             .or_else(|| windows::render(event, self.paint))
+            .or_else(|| loops::render(event, self.paint))
             .unwrap_or_default();
         self.say(lines);
     }

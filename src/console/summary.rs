@@ -3,12 +3,11 @@
 
 use tejun_runtime::event::RunStatus;
 use tejun_runtime::execute::RunSummary;
-use tejun_runtime::plan::Plan;
 
 use crate::style::{Paint, Tone};
 
 /// Prints the summary of a run that ended (or paused).
-pub(crate) fn print_summary(summary: &RunSummary, plan: &Plan) {
+pub(crate) fn print_summary(summary: &RunSummary) {
     let paint = Paint::stdout();
     let stopped = summary.stopped_at.as_deref().unwrap_or("?");
     let error = summary.error.as_deref().unwrap_or("unknown error");
@@ -18,9 +17,7 @@ pub(crate) fn print_summary(summary: &RunSummary, plan: &Plan) {
             Tone::Good,
             format!(
                 "run {id} succeeded: {} done, {} skipped ({} steps)",
-                summary.done,
-                summary.skipped,
-                plan.steps.len()
+                summary.done, summary.skipped, summary.steps
             ),
         ),
         RunStatus::Failed => (

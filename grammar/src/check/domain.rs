@@ -52,6 +52,7 @@ impl<'a> Domains<'a> {
                     .collect(),
                 TypeKind::Bool => vec![Some(Value::Bool(true)), Some(Value::Bool(false))],
                 TypeKind::Secret => vec![Some(Value::Str(String::new()))],
+                TypeKind::List => vec![Some(Value::List(Vec::new()))],
                 TypeKind::Int => {
                     let mut ints: Vec<i64> = mentioned
                         .get(name)

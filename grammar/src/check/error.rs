@@ -138,6 +138,39 @@ pub enum CheckError {
         #[help]
         help: String,
     },
+    /// A `foreach` over something that is not a `list(string)` parameter.
+    #[error("{message}")]
+    #[diagnostic(code(tejun::check::loop_source))]
+    LoopSource {
+        /// What is wrong.
+        message: String,
+        /// The loop's source.
+        #[label("{label}")]
+        span: Span,
+        /// The label text.
+        label: String,
+        /// What to write instead.
+        #[help]
+        help: String,
+    },
+    /// A loop variable whose name is already taken by a parameter or an enclosing loop.
+    #[error("the loop variable `{name}` {reason}")]
+    #[diagnostic(code(tejun::check::loop_variable))]
+    LoopVariable {
+        /// The variable.
+        name: String,
+        /// What it clashes with.
+        reason: String,
+        /// Where the loop names it.
+        #[label("declared again here")]
+        span: Span,
+        /// Where the name is first taken.
+        #[label("first declared here")]
+        first: Span,
+        /// What to write instead.
+        #[help]
+        help: String,
+    },
     /// A `restart shell` on one arm of a branch but not on another.
     #[error("`restart shell` runs on some arms of this branch but not on others")]
     #[diagnostic(

@@ -147,6 +147,12 @@ struct Checker<'a> {
     problems: Vec<Problem>,
     warned_complex: bool,
     warned_restarts: Vec<Span>,
+    /// The loops around the item being checked, innermost last.
+    loops: Vec<&'a Foreach>,
+    /// The placeholder of every loop, for the help of a placeholder used outside its loop.
+    loop_placeholders: HashMap<&'a str, &'a Foreach>,
+    /// The ids of steps inside loops, with the loop's variable.
+    loop_steps: HashMap<&'a str, &'a Foreach>,
 }
 
 impl<'a> Checker<'a> {
@@ -181,6 +187,9 @@ impl<'a> Checker<'a> {
             problems: Vec::new(),
             warned_complex: false,
             warned_restarts: Vec::new(),
+            loops: Vec::new(),
+            loop_placeholders: HashMap::new(),
+            loop_steps: HashMap::new(),
         }
     }
 
@@ -431,6 +440,13 @@ impl<'a> Checker<'a> {
                     .arms
                     .iter()
                     .for_each(|arm| self.collect_steps(&arm.body.items)),
+                Item::Foreach(f) => {
+                    let before = self.steps.len();
+                    self.collect_steps(&f.items);
+                    for step in &self.steps[before..] {
+                        self.loop_steps.entry(&step.id.value).or_insert(f);
+                    }
+                }
                 _ => {}
             }
         }
@@ -487,9 +503,158 @@ impl<'a> Checker<'a> {
                 }
                 self.action(action, place);
             }
+            Item::Foreach(f) => self.foreach(f, place),
             Item::When(w) => self.when(w, place),
             Item::Match(m) => self.match_(m, place),
         }
+    }
+
+    /// A loop: its source is a list parameter with a value here, its variable and placeholder
+    /// are its own, and its body holds steps.
+    fn foreach(&mut self, f: &'a Foreach, place: Place) {
+        if place != Place::Top {
+            self.misplaced(
+                "a `foreach` repeats steps: it cannot sit inside a step or `finally`",
+                f.var.span,
+                "move the loop out of the step and put the step inside it: `foreach server in Servers { step ... }`",
+            );
+        }
+        match &f.source {
+            LoopSource::Param(name) => self.loop_param(f, name),
+            LoopSource::Run(code) => {
+                self.code(code);
+                if let Some(outer) = self.loops.last() {
+                    self.misplaced(
+                        "a loop over `run { ... }` cannot sit inside another loop",
+                        f.var.span,
+                        &format!(
+                            "its items are decided when the run reaches it; loop over a list parameter inside `foreach {}`, or move this loop out",
+                            outer.var.value
+                        ),
+                    );
+                }
+                if let Some(inner) = first_loop(&f.items) {
+                    self.misplaced(
+                        "a loop cannot sit inside a loop over `run { ... }`",
+                        inner.var.span,
+                        "the steps of a loop over `run { ... }` are decided when the run reaches it; put the inner loop's steps in a runbook of their own, or loop over list parameters",
+                    );
+                }
+            }
+        }
+        let var = &f.var;
+        if let Some(param) = self.params.get(&var.value.to_ascii_lowercase()).copied() {
+            self.push(CheckError::LoopVariable {
+                name: var.value.clone(),
+                reason: "is also a parameter".into(),
+                span: var.span,
+                first: param.name.span,
+                help: format!("`${}` would hide the parameter (PowerShell variables ignore case); give the loop variable another name", var.value),
+            });
+        } else if let Some(outer) = self
+            .loops
+            .iter()
+            .find(|l| l.var.value.eq_ignore_ascii_case(&var.value))
+        {
+            self.push(CheckError::LoopVariable {
+                name: var.value.clone(),
+                reason: "is already the variable of an enclosing loop".into(),
+                span: var.span,
+                first: outer.var.span,
+                help: "the inner loop would hide the outer loop's item; give it another name"
+                    .into(),
+            });
+        } else if let Some(reason) = names::reserved(&var.value) {
+            self.push(CheckError::Reserved {
+                name: var.value.clone(),
+                reason,
+                span: var.span,
+                help: format!("choose another name, such as `{}Item`", var.value),
+            });
+        }
+        if let Some(ph) = &f.placeholder {
+            if !names::is_placeholder(&ph.value) {
+                self.invalid(
+                    format!("`{}` is not a document placeholder", ph.value),
+                    ph.span,
+                    "not in `<...>` form",
+                    "a placeholder is written in angle brackets, starting with a letter, as in the document: `placeholder \"<Front End Server>\"`".into(),
+                );
+            } else if let Some(param) = self.placeholders.get(ph.value.as_str()) {
+                self.push(CheckError::Duplicate {
+                    kind: "placeholder",
+                    name: ph.value.clone(),
+                    span: ph.span,
+                    first: param.placeholder.as_ref().map_or(param.span, |t| t.span),
+                    help: format!("each placeholder is filled by one parameter or loop; remove it from `{}`, whose value the loop's items replace", param.name.value),
+                });
+            } else if let Some(other) = self.loop_placeholders.get(ph.value.as_str()) {
+                if self.loops.iter().any(|l| std::ptr::eq(*l, *other)) {
+                    self.push(CheckError::Duplicate {
+                        kind: "placeholder",
+                        name: ph.value.clone(),
+                        span: ph.span,
+                        first: other.placeholder.as_ref().map_or(other.span, |t| t.span),
+                        help: "the enclosing loop already fills this placeholder; give the inner loop its own".into(),
+                    });
+                }
+            } else {
+                self.loop_placeholders.insert(ph.value.as_str(), f);
+            }
+        }
+        self.loops.push(f);
+        for inner in &f.items {
+            self.item(inner, Place::Top);
+        }
+        self.loops.pop();
+    }
+
+    fn loop_param(&mut self, f: &'a Foreach, name: &Name) {
+        let Some(param) = self.params.get(&name.value.to_ascii_lowercase()).copied() else {
+            let lists: Vec<&str> = self
+                .params
+                .values()
+                .filter(|p| p.ty.kind == TypeKind::List)
+                .map(|p| p.name.value.as_str())
+                .collect();
+            let help = match names::closest(&name.value, &lists) {
+                Some(near) => format!("did you mean `{near}`?"),
+                None => format!("declare the list: `param {}: list(string)`", name.value),
+            };
+            self.push(CheckError::LoopSource {
+                message: format!("unknown list `{}`", name.value),
+                span: name.span,
+                label: "not declared in this runbook".into(),
+                help,
+            });
+            return;
+        };
+        if param.name.value != name.value {
+            self.push(CheckError::UnknownName {
+                kind: "parameter",
+                name: name.value.clone(),
+                span: name.span,
+                help: format!("write it as declared: `{}`", param.name.value),
+            });
+        }
+        if param.ty.kind != TypeKind::List {
+            self.push(CheckError::LoopSource {
+                message: format!(
+                    "`foreach {} in {}` goes over {}, not a list",
+                    f.var.value,
+                    name.value,
+                    names::a(param.ty.kind.name())
+                ),
+                span: name.span,
+                label: "not a list".into(),
+                help: format!(
+                    "declare it as a list, `param {}: list(string)`, given as `-p {}=a,b,c`",
+                    param.name.value, param.name.value
+                ),
+            });
+            return;
+        }
+        self.require_available(&param.name.value, name.span);
     }
 
     fn misplaced(&mut self, message: &str, span: Span, help: &str) {
@@ -554,6 +719,24 @@ impl<'a> Checker<'a> {
     /// Placeholders in code: each must be filled by a parameter that has a value on this branch.
     fn code(&mut self, code: &'a Code) {
         for ph in &code.placeholders {
+            if self
+                .loops
+                .iter()
+                .any(|l| l.placeholder.as_ref().is_some_and(|t| t.value == ph.text))
+            {
+                continue;
+            }
+            if let Some(owner) = self.loop_placeholders.get(ph.text.as_str()).copied() {
+                self.push(CheckError::UnfilledPlaceholder {
+                    text: ph.text.clone(),
+                    span: ph.span,
+                    help: format!(
+                        "`{}` is filled by `foreach {}` only inside its body; move this into the loop, or write the item another way",
+                        ph.text, owner.var.value
+                    ),
+                });
+                continue;
+            }
             match self.placeholders.get(ph.text.as_str()).copied() {
                 Some(param) => self.require_available(&param.name.value, ph.span),
                 None if ph.in_string => {}
@@ -962,6 +1145,19 @@ impl<'a> Checker<'a> {
                     help: "give this window another name".into(),
                 });
             }
+            for end in [&w.from, &w.to] {
+                if let Some(f) = self.loop_steps.get(end.value.as_str()).copied() {
+                    self.invalid(
+                        format!(
+                            "window `{}` names `{}`, a step inside `foreach {}`",
+                            w.name.value, end.value, f.var.value
+                        ),
+                        end.span,
+                        "repeated once per item",
+                        "a window spans steps outside loops; name the steps just before and after the loop, or a step outside it".into(),
+                    );
+                }
+            }
             let from = self.step_index(&w.from);
             let to = self.step_index(&w.to);
             if let (Some(from), Some(to)) = (from, to)
@@ -1017,11 +1213,26 @@ fn follows_a_name(code: &Code, ph: &crate::code::Placeholder) -> bool {
         .is_some_and(|c| c.is_alphanumeric() || c == '_')
 }
 
+/// The first `foreach` among items, looking into branches.
+fn first_loop(items: &[Item]) -> Option<&Foreach> {
+    items.iter().find_map(|item| match item {
+        Item::Foreach(f) => Some(f),
+        Item::When(w) => w
+            .arms
+            .iter()
+            .find_map(|a| first_loop(&a.body.items))
+            .or_else(|| w.otherwise.as_ref().and_then(|b| first_loop(&b.items))),
+        Item::Match(m) => m.arms.iter().find_map(|a| first_loop(&a.body.items)),
+        _ => None,
+    })
+}
+
 /// The first `restart shell` among items, looking into nested branches.
 fn first_restart(items: &[Item]) -> Option<Span> {
     items.iter().find_map(|item| match item {
         Item::Action(Action::RestartShell(span)) => Some(*span),
         Item::Step(step) => first_restart(&step.items),
+        Item::Foreach(f) => first_restart(&f.items),
         Item::When(w) => w
             .arms
             .iter()
@@ -1038,6 +1249,7 @@ fn collect_conds<'a>(items: &'a [Item], out: &mut Vec<&'a Cond>) {
         match item {
             Item::Step(s) => collect_conds(&s.items, out),
             Item::Finally(f) => collect_conds(&f.items, out),
+            Item::Foreach(f) => collect_conds(&f.items, out),
             Item::When(w) => {
                 for arm in &w.arms {
                     out.push(&arm.cond);

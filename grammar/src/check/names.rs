@@ -115,6 +115,7 @@ pub fn fits(kind: &TypeKind, value: &Value) -> bool {
             TypeKind::String | TypeKind::Path | TypeKind::Secret | TypeKind::Choice(_),
             Value::Str(_)
         ) | (TypeKind::Int, Value::Int(_))
+            | (TypeKind::List, Value::List(_))
             | (TypeKind::Bool, Value::Bool(_))
     )
 }
@@ -125,6 +126,7 @@ pub fn value_kind(value: &Value) -> &'static str {
         Value::Str(_) => "string",
         Value::Int(_) => "number",
         Value::Bool(_) => "bool",
+        Value::List(_) => "list",
     }
 }
 
@@ -137,6 +139,7 @@ pub fn example(kind: &TypeKind) -> String {
         TypeKind::Path => "write a path in double quotes, such as \"C:\\\\Updates\"".into(),
         TypeKind::Int => "write a whole number, such as 30".into(),
         TypeKind::Bool => "write `true` or `false`".into(),
+        TypeKind::List => "write a list of texts in brackets, such as [\"fe01\", \"fe02\"]".into(),
         TypeKind::Choice(options) => format!(
             "write one of {}",
             quoted_list(options.iter().map(|o| o.value.as_str()))

@@ -69,6 +69,18 @@ fn erase_items(items: &mut [Item]) {
                 f.span = zero;
                 erase_items(&mut f.items);
             }
+            Item::Foreach(f) => {
+                f.span = zero;
+                f.var.span = zero;
+                match &mut f.source {
+                    LoopSource::Param(name) => name.span = zero,
+                    LoopSource::Run(code) => erase_code(code),
+                }
+                if let Some(placeholder) = &mut f.placeholder {
+                    placeholder.span = zero;
+                }
+                erase_items(&mut f.items);
+            }
             Item::Step(s) => {
                 s.span = zero;
                 s.id.span = zero;

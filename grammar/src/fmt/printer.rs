@@ -132,6 +132,7 @@ impl<'a> Printer<'a> {
     fn item(&mut self, depth: usize, item: &Item, level: Level) {
         match item {
             Item::Step(step) => self.step(depth, step),
+            Item::Foreach(f) => self.foreach(depth, f),
             Item::Finally(finally) => {
                 let open = self.open_brace(finally.span.start + "finally".len());
                 let hoisted = self.take_before(open);
@@ -224,6 +225,26 @@ impl<'a> Printer<'a> {
         }
         let close = step.span.end.saturating_sub(1);
         self.block(depth, &header, false, open, close, &step.items, Level::Step);
+    }
+
+    fn foreach(&mut self, depth: usize, f: &Foreach) {
+        let header_end = f
+            .placeholder
+            .as_ref()
+            .map_or(f.source.span().end, |t| t.span.end);
+        let open = self.open_brace(header_end);
+        let hoisted = self.take_before(open);
+        self.own_lines(depth, hoisted, false);
+        let source = match &f.source {
+            LoopSource::Param(name) => name.value.clone(),
+            LoopSource::Run(code) => format!("run {}", self.code(depth, code)),
+        };
+        let mut header = format!("foreach {} in {source}", f.var.value);
+        if let Some(placeholder) = &f.placeholder {
+            header += &format!(" placeholder {}", self.text(depth, placeholder));
+        }
+        let close = f.span.end.saturating_sub(1);
+        self.block(depth, &header, false, open, close, &f.items, Level::Runbook);
     }
 
     fn when(&mut self, depth: usize, when: &When, level: Level) {
@@ -364,7 +385,12 @@ impl<'a> Printer<'a> {
         };
         let mut text = format!("param {}: {ty}", param.name.value);
         if let Some(default) = &param.default {
-            text += &format!(" = {}", self.slice(default.span));
+            let written = match &default.value {
+                Value::List(items) => list_literal(items),
+                _ => None,
+            };
+            let written = written.unwrap_or_else(|| self.slice(default.span).to_owned());
+            text += &format!(" = {written}");
         }
         match &param.requirement {
             Requirement::Implicit => {}
@@ -697,6 +723,33 @@ fn section(item: &Item) -> Option<u8> {
         Item::Param(_) => Some(1),
         Item::Window(_) => Some(2),
         Item::Quote(_) | Item::Action(_) => Some(3),
-        Item::Step(_) | Item::When(_) | Item::Match(_) | Item::Finally(_) => None,
+        Item::Step(_) | Item::Foreach(_) | Item::When(_) | Item::Match(_) | Item::Finally(_) => {
+            None
+        }
     }
+}
+
+/// `["a", "b"]` on one line, each item escaped; `None` when an item holds a character a one-line
+/// string cannot write (then the list is kept as written).
+fn list_literal(items: &[String]) -> Option<String> {
+    let mut out = String::from("[");
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push('"');
+        for c in item.chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '"' => out.push_str("\\\""),
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                c if c.is_control() => return None,
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+    }
+    out.push(']');
+    Some(out)
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::pwsh::{Scan, scan};
 use crate::Runbook;
-use crate::ast::{Action, Item, Run, Step};
+use crate::ast::{Action, Foreach, Item, LoopSource, Run, Step};
 use crate::code::Code;
 use crate::span::Span;
 
@@ -21,6 +21,8 @@ pub struct Context<'a> {
     pub actions: Vec<(Option<&'a Step>, &'a Action)>,
     /// The span of every `when` arm (`else` included) and `match` arm, at any depth.
     pub arms: Vec<Span>,
+    /// Every `foreach` loop, outer loops before the loops they hold.
+    pub loops: Vec<&'a Foreach>,
     /// For each step (by where it starts), the range of its actions in `actions`.
     ranges: HashMap<usize, (usize, usize)>,
     /// Every block scanned once, by where its code starts; on first use, so that a context
@@ -35,6 +37,8 @@ pub enum BlockKind {
     Run,
     /// `require`, `ensure` or `skip if`: a condition.
     Condition,
+    /// `foreach VAR in run { ... }`: the expression whose objects a loop goes over.
+    LoopItems,
 }
 
 /// A block of PowerShell code with where it sits.
@@ -59,6 +63,7 @@ impl<'a> Context<'a> {
             steps: Vec::new(),
             actions: Vec::new(),
             arms: Vec::new(),
+            loops: Vec::new(),
             ranges: HashMap::new(),
             scans: OnceCell::new(),
         };
@@ -77,6 +82,10 @@ impl<'a> Context<'a> {
                         .insert(s.span.start, (first, self.actions.len()));
                 }
                 Item::Finally(f) => self.walk(&f.items, None),
+                Item::Foreach(f) => {
+                    self.loops.push(f);
+                    self.walk(&f.items, step);
+                }
                 Item::Action(a) => self.actions.push((step, a)),
                 Item::When(w) => {
                     for arm in &w.arms {
@@ -99,11 +108,24 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// Every PowerShell block, in source order.
+    /// Every PowerShell block, in source order, loops' expressions included.
     pub fn blocks(&self) -> impl Iterator<Item = Block<'a>> + '_ {
-        self.actions
+        let mut blocks: Vec<Block<'a>> = self
+            .actions
             .iter()
             .filter_map(|(step, action)| block(*step, action))
+            .chain(self.loops.iter().filter_map(|f| match &f.source {
+                LoopSource::Run(code) => Some(Block {
+                    kind: BlockKind::LoopItems,
+                    code,
+                    run: None,
+                    step: None,
+                }),
+                LoopSource::Param(_) => None,
+            }))
+            .collect();
+        blocks.sort_by_key(|b| b.code.span.start);
+        blocks.into_iter()
     }
 
     fn range_of(&self, step: &Step) -> &[(Option<&'a Step>, &'a Action)] {

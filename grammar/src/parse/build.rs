@@ -104,6 +104,8 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_in
             | Rule::kw_is
             | Rule::kw_set
+            | Rule::kw_list
+            | Rule::kw_foreach
     )
 }
 
@@ -173,6 +175,7 @@ impl Builder<'_> {
                 })
             }
             Rule::step => Item::Step(self.step(pair)),
+            Rule::foreach_block => Item::Foreach(self.foreach_block(pair)),
             Rule::quote => Item::Quote(self.quote(pair)),
             Rule::when_branch => Item::When(self.when_branch(pair)),
             Rule::match_branch => Item::Match(self.match_branch(pair)),
@@ -226,7 +229,18 @@ impl Builder<'_> {
         for p in it {
             let option_span = self.span(&p);
             match p.as_rule() {
-                Rule::param_default => param.default = Some(self.literal(only(p))),
+                Rule::param_default => {
+                    let value = only(p);
+                    param.default = Some(if value.as_rule() == Rule::list_literal {
+                        let span = self.span(&value);
+                        Literal {
+                            value: Value::List(parts(value).map(|s| self.text(s).value).collect()),
+                            span,
+                        }
+                    } else {
+                        self.literal(value)
+                    });
+                }
                 Rule::required_option | Rule::optional_option => {
                     let previous = match &param.requirement {
                         Requirement::Implicit => None,
@@ -284,6 +298,17 @@ impl Builder<'_> {
         let inner = only(pair);
         let kind = match inner.as_rule() {
             Rule::choice_type => TypeKind::Choice(parts(inner).map(|p| self.text(p)).collect()),
+            Rule::list_type => {
+                let element = only(inner);
+                if element.as_str() != "string" {
+                    self.errors.push(ParseError::UnknownType {
+                        name: format!("list({})", element.as_str()),
+                        span,
+                        help: "lists hold text: write `list(string)`".to_owned(),
+                    });
+                }
+                TypeKind::List
+            }
             Rule::type_name => match inner.as_str() {
                 "string" => TypeKind::String,
                 "int" => TypeKind::Int,
@@ -350,6 +375,29 @@ impl Builder<'_> {
             id,
             title,
             doc,
+            items,
+            span,
+        }
+    }
+
+    fn foreach_block(&mut self, pair: P<'_>) -> Foreach {
+        let span = self.span(&pair);
+        let mut it = parts(pair).peekable();
+        let var = self.name(it.next().expect("`foreach` has a variable"));
+        let source = only(it.next().expect("`foreach` has a source"));
+        let source = if source.as_rule() == Rule::loop_run {
+            LoopSource::Run(self.ps_block(only(source)))
+        } else {
+            LoopSource::Param(self.name(source))
+        };
+        let placeholder = it
+            .next_if(|p| p.as_rule() == Rule::placeholder_option)
+            .map(|p| self.text(only(p)));
+        let items = it.map(|p| self.item(p)).collect();
+        Foreach {
+            var,
+            source,
+            placeholder,
             items,
             span,
         }

@@ -43,6 +43,17 @@ impl Request<'_> {
                         Value::Str(s) => ("string", s.clone()),
                         Value::Int(i) => ("int", i.to_string()),
                         Value::Bool(b) => ("bool", b.to_string()),
+                        // The count, then each item base64-encoded on its own (base64 has no
+                        // comma), so an empty item and an empty list stay apart.
+                        Value::List(items) => {
+                            let mut word = items.len().to_string();
+                            for item in items {
+                                word.push(',');
+                                word.push_str(&STANDARD.encode(item));
+                            }
+                            line.push_str(&format!("\t{name}\tlist\t{word}"));
+                            continue;
+                        }
                     };
                     line.push_str(&format!("\t{name}\t{ty}\t{}", STANDARD.encode(text)));
                 }

@@ -8,6 +8,7 @@ mod check;
 mod destructive_without_confirmation;
 mod duplicate_step_title;
 mod long_running_without_timeout;
+mod loop_without_gate;
 mod manual_without_instruction;
 mod powershell_syntax;
 mod secret_exposed;
@@ -176,6 +177,14 @@ pub static RULES: &[Rule] = &[
         "an inline allow that names no rule, gives no reason or allows nothing",
         "bad_allow.rs",
         None
+    ),
+    rule!(
+        "TJ014",
+        "loop-without-gate",
+        Warning,
+        "a loop that changes the system with no `ensure` or `manual` between its items",
+        "loop_without_gate.rs",
+        Some(loop_without_gate::check)
     ),
 ];
 
