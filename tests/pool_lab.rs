@@ -9,7 +9,7 @@
 #[cfg(unix)]
 mod lab;
 
-// Opt-in for now: it failed once in eight runs on a loaded machine for a reason not yet found
+// Opt-in for now: it failed once in four runs on a loaded machine for a reason not yet found
 // (after a hang that serialising the labs fixed). Issue 10's remoting layer will run on this lab
 // in CI; until then: `cargo test --test pool_lab -- --ignored`.
 #[cfg(unix)]
