@@ -535,13 +535,7 @@ impl Run<'_> {
                 }
             }
             let l = &plan.loops[index];
-            self.emit(RunEvent::LoopStart {
-                var: l.var.clone(),
-                over: l.over.clone(),
-                code: l.expression.as_ref().map(|e| e.sent.clone()),
-                items: l.items.clone(),
-                line: l.line,
-            })?;
+            self.emit(loop_start(l))?;
             index += 1;
         }
         if resuming_here && let Some(step) = plan.steps.get(position) {
@@ -554,13 +548,7 @@ impl Run<'_> {
                     .rev()
                     .find(|l| l.at < position && l.var == item.var)
                 {
-                    self.emit(RunEvent::LoopStart {
-                        var: l.var.clone(),
-                        over: l.over.clone(),
-                        code: l.expression.as_ref().map(|e| e.sent.clone()),
-                        items: l.items.clone(),
-                        line: l.line,
-                    })?;
+                    self.emit(loop_start(l))?;
                 }
             }
         }
@@ -1110,4 +1098,15 @@ pub async fn check_only(plan: &Plan, config: &RunConfig) -> Result<Vec<StepCheck
     }
     host.shutdown().await;
     Ok(report)
+}
+
+/// The event that says a loop starts (again, on a resume inside it), with its items.
+fn loop_start(l: &crate::plan::PlanLoop) -> RunEvent {
+    RunEvent::LoopStart {
+        var: l.var.clone(),
+        over: l.over.clone(),
+        code: l.expression.as_ref().map(|e| e.sent.clone()),
+        items: l.items.clone(),
+        line: l.line,
+    }
 }

@@ -92,3 +92,21 @@ pub fn text(out: &Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     )
 }
+
+/// Runs a simulation's own PowerShell tests (`fixtures/<sim>/tests/run-tests.ps1`) with the real
+/// pwsh and fails with what they printed unless every case passed.
+pub fn simulation_passes_its_own_tests(script: &str) {
+    let pwsh = tejun_runtime::host::find_shell("pwsh").unwrap_or_else(|e| {
+        panic!("{e}: install PowerShell 7 with `dotnet tool install --global PowerShell --version 7.6.9`")
+    });
+    let out = std::process::Command::new(pwsh)
+        .args(["-NoLogo", "-NoProfile", "-NonInteractive", "-File", script])
+        .output()
+        .expect("pwsh runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains(" 0 failed"),
+        "the simulation's tests failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

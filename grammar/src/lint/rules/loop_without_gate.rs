@@ -33,9 +33,9 @@
 //! }
 //! ```
 
-use super::state_change_without_postcondition::changes_state;
+use super::state_change_without_postcondition::first_change;
 use crate::ast::{Action, Item, Step};
-use crate::lint::{BlockKind, Context, Finding};
+use crate::lint::{Context, Finding};
 use crate::span::Span;
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
@@ -43,17 +43,10 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
         let mut steps = Vec::new();
         body_steps(&f.items, &mut steps);
         // The first change: its step's position in the body and the command.
-        let change = steps.iter().enumerate().find_map(|(i, step)| {
-            cx.blocks_of(step)
-                .filter(|b| b.kind == BlockKind::Run)
-                .find_map(|b| {
-                    cx.scan(b.code)
-                        .commands
-                        .iter()
-                        .find(|c| changes_state(c))
-                        .map(|c| (i, c.name.clone(), c.span))
-                })
-        });
+        let change = steps
+            .iter()
+            .enumerate()
+            .find_map(|(i, step)| first_change(cx, step).map(|c| (i, c.name, c.span)));
         let Some((at, name, span)) = change else {
             continue;
         };

@@ -24,7 +24,7 @@
 //! }
 //! ```
 
-use crate::ast::Action;
+use crate::ast::{Action, Step};
 use crate::lint::pwsh::Command;
 use crate::lint::{BlockKind, Context, Finding};
 
@@ -69,23 +69,26 @@ pub(crate) fn changes_state(command: &Command) -> bool {
     }
 }
 
+/// The first command of a step's `run` blocks that changes the system, if any.
+pub(crate) fn first_change(cx: &Context, step: &Step) -> Option<Command> {
+    cx.blocks_of(step)
+        .filter(|b| b.kind == BlockKind::Run)
+        .find_map(|b| {
+            cx.scan(b.code)
+                .commands
+                .iter()
+                .find(|c| changes_state(c))
+                .cloned()
+        })
+}
+
 pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
     for step in &cx.steps {
         let has_ensure = cx.actions_of(step).any(|a| matches!(a, Action::Ensure(_)));
         if has_ensure {
             continue;
         }
-        let first = cx
-            .blocks_of(step)
-            .filter(|b| b.kind == BlockKind::Run)
-            .find_map(|b| {
-                cx.scan(b.code)
-                    .commands
-                    .iter()
-                    .find(|c| changes_state(c))
-                    .cloned()
-            });
-        if let Some(command) = first {
+        if let Some(command) = first_change(cx, step) {
             out.push(Finding::new(
                 "TJ003",
                 command.span,
