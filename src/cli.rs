@@ -136,6 +136,9 @@ pub(crate) struct ResumeArgs {
     #[arg(long)]
     pub force: bool,
     /// Confirm later manual steps unattended.
+    /// The inventory (TOML) to reach targets with; default: the one the run started with.
+    #[arg(long, value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
     #[arg(long, short = 'y')]
     pub yes: bool,
     /// How to report progress.
@@ -160,6 +163,9 @@ pub(crate) struct RunArgs {
     /// A folder prepended to `PSModulePath`; repeatable.
     #[arg(long, value_name = "DIR")]
     pub module_path: Vec<PathBuf>,
+    /// The inventory (TOML): how to reach the targets steps run `on` (docs/inventory.md).
+    #[arg(long, value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
     /// Confirm manual steps unattended.
     #[arg(long, short = 'y')]
     pub yes: bool,

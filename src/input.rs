@@ -162,3 +162,88 @@ fn ask_secret(param: &Param) -> std::io::Result<Option<String>> {
     let value = term.read_secure_line()?;
     Ok((!value.is_empty()).then_some(value))
 }
+
+/// The inventory for a run: loaded and checked against the plan's targets (every target a step
+/// runs on is in it; a credential names a secret parameter), or the exit code after saying why,
+/// with the inventory's `file:line:col` for a problem inside it.
+pub(crate) fn inventory_for(
+    path: Option<&Path>,
+    plan: &tejun_runtime::Plan,
+) -> Result<Option<tejun_runtime::inventory::Inventory>, u8> {
+    let targets: Vec<&str> = {
+        let mut seen = Vec::new();
+        for step in &plan.steps {
+            if let Some(t) = step.target.as_deref()
+                && !seen.contains(&t)
+            {
+                seen.push(t);
+            }
+        }
+        seen
+    };
+    let remote = !targets.is_empty() || plan.loops.iter().any(|l| l.on.is_some());
+    let Some(path) = path else {
+        if remote {
+            eprintln!(
+                "error: the runbook runs steps on targets{}, but no inventory says how to reach them\n  help: give `--inventory FILE` (docs/inventory.md)",
+                match targets.is_empty() {
+                    true => String::new(),
+                    false => format!(
+                        " ({})",
+                        targets
+                            .iter()
+                            .map(|t| format!("`{t}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                }
+            );
+            return Err(crate::exit::USAGE);
+        }
+        return Ok(None);
+    };
+    let inventory = match tejun_runtime::inventory::Inventory::load(path) {
+        Ok(inventory) => inventory,
+        Err((text, e)) => {
+            if text.is_empty() {
+                eprintln!("error: {}", e.message);
+            } else {
+                let before = &text[..e.span.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+                eprintln!("error: {}:{line}:{col}: {}", path.display(), e.message);
+            }
+            return Err(crate::exit::USAGE);
+        }
+    };
+    let mut bad = false;
+    for target in &targets {
+        if let Err(why) = inventory.target(target) {
+            eprintln!("error: {}: {why}", path.display());
+            bad = true;
+        }
+    }
+    for target in inventory.targets.values() {
+        if let tejun_runtime::inventory::Transport::Winrm {
+            credential: Some((_, secret)),
+            ..
+        } = &target.transport
+            && !plan
+                .params
+                .iter()
+                .any(|p| &p.name == secret && p.secret && p.value.is_some())
+        {
+            eprintln!(
+                "error: {}: target `{}` takes its password from `{secret}`, which is not a secret parameter of this runbook with a value\n  help: declare `param {secret}: secret` and give it with TEJUN_SECRET_{}",
+                path.display(),
+                target.name,
+                secret.to_uppercase()
+            );
+            bad = true;
+        }
+    }
+    if bad {
+        return Err(crate::exit::USAGE);
+    }
+    Ok(Some(inventory))
+}

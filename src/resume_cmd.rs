@@ -169,6 +169,12 @@ fn prepare(args: &ResumeArgs, color: bool) -> Result<u8, String> {
         .checked_sub(1)
         .filter(|i| finished.get(plan.steps[*i].id.as_str()) == Some(&"done"));
 
+    let inventory_path = args
+        .inventory
+        .clone()
+        .or_else(|| start["inventory"].as_str().map(PathBuf::from));
+    let inventory = crate::input::inventory_for(inventory_path.as_deref(), &plan)
+        .map_err(|_| "the inventory cannot be used (see above)".to_owned())?;
     let redactor = tejun_runtime::Redactor::new(&values.secrets(runbook));
     let (interrupt_tx, interrupt_rx) = tokio::sync::watch::channel(false);
     let config = RunConfig {
@@ -190,6 +196,16 @@ fn prepare(args: &ResumeArgs, color: bool) -> Result<u8, String> {
         redactor,
         runbook_path: path,
         interrupt: Some(interrupt_rx),
+        inventory,
+        inventory_path,
+        // A rollout with a failure budget went on past a failed item: what it did after stays done.
+        done_steps: plan
+            .steps
+            .iter()
+            .skip(from)
+            .filter(|s| finished.get(s.id.as_str()) == Some(&"done"))
+            .map(|s| s.id.clone())
+            .collect(),
     };
     // The step goes on at its first unfinished action. A forced resume of a changed runbook
     // cannot trust action positions, so it repeats the step from its start.

@@ -9,7 +9,7 @@ use tejun_runtime::plan::Plan;
 use crate::cli::{OutputMode, RunArgs};
 use crate::console::{CliConsole, operator_name, print_summary};
 use crate::exit;
-use crate::input::{checked, load_or_exit, resolve_params};
+use crate::input::{checked, inventory_for, load_or_exit, resolve_params};
 
 pub(crate) fn run(args: &RunArgs, color: bool) -> u8 {
     let loaded = match load_or_exit(&args.file) {
@@ -25,6 +25,10 @@ pub(crate) fn run(args: &RunArgs, color: bool) -> u8 {
         Err(code) => return code,
     };
     let plan = plan(runbook, &loaded.src, &values);
+    let inventory = match inventory_for(args.inventory.as_deref(), &plan) {
+        Ok(inventory) => inventory,
+        Err(code) => return code,
+    };
     let redactor = tejun_runtime::Redactor::new(&values.secrets(runbook));
     let (interrupt_tx, interrupt_rx) = tokio::sync::watch::channel(false);
     let config = RunConfig {
@@ -39,6 +43,9 @@ pub(crate) fn run(args: &RunArgs, color: bool) -> u8 {
         redactor,
         runbook_path: args.file.clone(),
         interrupt: Some(interrupt_rx),
+        inventory,
+        inventory_path: args.inventory.clone(),
+        done_steps: Default::default(),
     };
     if args.check {
         return check_only(&plan, &config, args.output == OutputMode::Json);

@@ -291,9 +291,52 @@ pub struct Step {
     pub title: Text,
     /// Its number in the source document.
     pub doc: Option<DocRef>,
+    /// `on TARGET`: the target its commands run on; none: where tejun runs (or the enclosing
+    /// loop's target).
+    pub on: Option<OnTarget>,
     /// Its quotes, actions and branches, in order.
     pub items: Vec<Item>,
     /// The whole step.
+    pub span: Span,
+}
+
+/// `on TARGET`: where commands run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnTarget {
+    /// The target.
+    pub target: TargetRef,
+    /// The whole option.
+    pub span: Span,
+}
+
+/// A target as a runbook names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetRef {
+    /// `on "fe01"`: the inventory's target of that name.
+    Named(Text),
+    /// `on server`: the target a parameter or loop variable names.
+    Var(Name),
+}
+
+/// `gate { ... } [within D [every D]] [message "..."]`: the health gate between a loop's items.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gate {
+    /// The condition that must hold after an item before the next one starts.
+    pub code: Code,
+    /// Keep polling it for this long.
+    pub poll: Option<Poll>,
+    /// What to say when it does not hold.
+    pub message: Option<Text>,
+    /// The whole option.
+    pub span: Span,
+}
+
+/// `budget N`: how many of a loop's items may fail before the rollout halts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Budget {
+    /// The number, as written (the checker rejects a negative one).
+    pub count: i64,
+    /// The whole option.
     pub span: Span,
 }
 
@@ -306,6 +349,12 @@ pub struct Foreach {
     pub source: LoopSource,
     /// The document placeholder the loop variable fills inside the body.
     pub placeholder: Option<Text>,
+    /// `on TARGET`: the target the body's steps run on (a step's own `on` wins).
+    pub on: Option<OnTarget>,
+    /// The health gate between items.
+    pub gate: Option<Gate>,
+    /// The failure budget: how many items may fail before the rollout halts.
+    pub budget: Option<Budget>,
     /// The steps and branches of the body, in order.
     pub items: Vec<Item>,
     /// The whole loop.

@@ -27,6 +27,9 @@ pub enum RunEvent {
         params: serde_json::Map<String, serde_json::Value>,
         /// How many steps the plan has.
         steps: usize,
+        /// The inventory file (absolute), when steps run on targets.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        inventory: Option<String>,
     },
     /// The run was resumed (`tejun resume`).
     Resume {
@@ -83,6 +86,9 @@ pub enum RunEvent {
         doc: Option<String>,
         /// Its title.
         title: String,
+        /// The inventory target its commands run on; absent: where tejun runs.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
     },
     /// A condition was evaluated.
     Check {
@@ -157,6 +163,61 @@ pub enum RunEvent {
         step: String,
         /// The action's position among the step's actions (conditions included), from 0.
         action: usize,
+    },
+    /// A remote session to a target was opened (or could not be).
+    SessionOpen {
+        /// The step that needed it.
+        step: String,
+        /// The inventory target.
+        target: String,
+        /// `ssh` or `winrm`.
+        transport: String,
+        /// Why: `first use`, `reopened after the session broke`, `restart shell`.
+        reason: String,
+        /// Whether it opened.
+        ok: bool,
+        /// Why it did not.
+        error: Option<String>,
+        /// How long opening took.
+        elapsed_ms: u64,
+    },
+    /// A target's remote session was found broken (the server or the connection went away):
+    /// what the session held is gone. It is reopened once before the next command.
+    SessionBroken {
+        /// The step.
+        step: String,
+        /// The inventory target.
+        target: String,
+        /// The session's state as PowerShell reports it (`Broken`, `Closed`, ...).
+        session_state: String,
+    },
+    /// One item of a loop (a server of a rollout) finished: every step of it ran, or one failed.
+    ItemEnd {
+        /// The loop variable.
+        var: String,
+        /// The item.
+        item: String,
+        /// The target it ran on, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+        /// `done` or `failed`.
+        status: StepStatus,
+        /// How many of the loop's items have failed so far.
+        failures: u32,
+        /// How many may fail before the rollout halts.
+        budget: u32,
+    },
+    /// A rollout stopped before its remaining items: the gate did not hold, or more items failed
+    /// than the budget allows. The remaining items were not touched.
+    RolloutHalted {
+        /// The loop variable.
+        var: String,
+        /// The item after which it halted.
+        after: String,
+        /// Why.
+        reason: String,
+        /// The items not started, in order.
+        pending: Vec<String>,
     },
     /// The PowerShell session was lost: its variables, modules and location are gone.
     ShellLost {
@@ -266,6 +327,8 @@ pub enum CheckKind {
     Require,
     /// `ensure`: a postcondition.
     Ensure,
+    /// A loop's health gate, between two items.
+    Gate,
 }
 
 impl CheckKind {
@@ -275,6 +338,7 @@ impl CheckKind {
             CheckKind::SkipIf => "skip_if",
             CheckKind::Require => "require",
             CheckKind::Ensure => "ensure",
+            CheckKind::Gate => "gate",
         }
     }
 }
@@ -332,6 +396,7 @@ mod tests {
                 runbook_hash: "h".into(),
                 params: serde_json::Map::from_iter([("P".to_owned(), serde_json::json!(s()))]),
                 steps: 1,
+                inventory: Some(s()),
             },
             RunEvent::Resume {
                 from_step: "a".into(),
@@ -362,6 +427,7 @@ mod tests {
                 step: "a".into(),
                 doc: Some(s()),
                 title: s(),
+                target: Some(s()),
             },
             RunEvent::Check {
                 step: "a".into(),
@@ -404,6 +470,34 @@ mod tests {
             RunEvent::ShellLost {
                 step: "a".into(),
                 reason: s(),
+            },
+            RunEvent::SessionOpen {
+                step: "a".into(),
+                target: s(),
+                transport: "ssh".into(),
+                reason: s(),
+                ok: false,
+                error: Some(s()),
+                elapsed_ms: 1,
+            },
+            RunEvent::SessionBroken {
+                step: "a".into(),
+                target: s(),
+                session_state: s(),
+            },
+            RunEvent::ItemEnd {
+                var: "server".into(),
+                item: s(),
+                target: Some(s()),
+                status: StepStatus::Failed,
+                failures: 1,
+                budget: 0,
+            },
+            RunEvent::RolloutHalted {
+                var: "server".into(),
+                after: s(),
+                reason: s(),
+                pending: vec![s()],
             },
             RunEvent::WindowStart {
                 window: s(),
@@ -455,6 +549,10 @@ mod tests {
             | RunEvent::Command { .. }
             | RunEvent::ActionDone { .. }
             | RunEvent::ShellLost { .. }
+            | RunEvent::SessionOpen { .. }
+            | RunEvent::SessionBroken { .. }
+            | RunEvent::ItemEnd { .. }
+            | RunEvent::RolloutHalted { .. }
             | RunEvent::WindowStart { .. }
             | RunEvent::WindowWarning { .. }
             | RunEvent::WindowEnd { .. }
@@ -467,7 +565,7 @@ mod tests {
     fn every_event_can_be_masked_and_nothing_of_the_secret_is_left() {
         let redactor = Redactor::new(&["s3cret".into()]);
         let events = every_event();
-        assert_eq!(events.len(), 17, "one sample per event");
+        assert_eq!(events.len(), 21, "one sample per event");
         for event in events {
             assert!(sampled(&event));
             let masked = redactor

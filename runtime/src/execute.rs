@@ -16,10 +16,12 @@ use tejun_grammar::ast::Value;
 
 use crate::event::{CheckKind, ManualDecision, RunEvent, RunStatus, StepStatus};
 use crate::host::{Host, HostConfig, HostError, Outcome, RunState, Stream, StreamLine};
+use crate::inventory::{Inventory, Transport};
 use crate::journal::{Journal, new_run_id};
 use crate::lock::{Holder, LockError, RunLock};
 use crate::plan::{Plan, PlanAction, PlanStep};
 use crate::redact::Redactor;
+use crate::remote::{self, SessionState};
 use crate::sink::{Sink, watch};
 use crate::window::{Windows, duration, millis};
 
@@ -79,6 +81,13 @@ pub struct RunConfig {
     /// Becomes `true` when the operator interrupts the run (Ctrl-C): the running command is
     /// stopped, the journal closed, and the run can be resumed.
     pub interrupt: Option<tokio::sync::watch::Receiver<bool>>,
+    /// How to reach the targets steps run `on` (`--inventory`).
+    pub inventory: Option<Inventory>,
+    /// Where the inventory was read from, for the journal.
+    pub inventory_path: Option<PathBuf>,
+    /// Steps already done in an earlier session of the run (a rollout with a failure budget went
+    /// past a failed item): not run again.
+    pub done_steps: std::collections::HashSet<String>,
 }
 
 /// What the operator decides about a manual instruction.
@@ -222,6 +231,12 @@ pub async fn execute(
         runbook_hash: runbook_hash(&config.source),
         params,
         steps: plan.steps.len(),
+        inventory: config.inventory_path.as_ref().map(|p| {
+            std::path::absolute(p)
+                .unwrap_or_else(|_| p.clone())
+                .display()
+                .to_string()
+        }),
     })?;
     run.took_over(&lock)?;
     run.drive(run_id, 0, None, Default::default()).await
@@ -287,6 +302,8 @@ impl<'a> Run<'a> {
             windows: Windows::new(&plan.windows),
             preconfirmed: None,
             loop_vars: Vec::new(),
+            target: None,
+            selected: None,
         }
     }
 
@@ -333,6 +350,9 @@ impl<'a> Run<'a> {
         let mut plan = plan.clone();
         let from = from.min(plan.steps.len());
         let mut position = from;
+        // Failed items per loop (by its position in `plan.loops`), against its failure budget.
+        let mut failures: std::collections::HashMap<usize, u32> = Default::default();
+        let mut first_failure: Option<(String, Option<String>)> = None;
         loop {
             if let Err(why) = run.loops_at(&mut plan, position, position == from).await? {
                 end = (RunStatus::Failed, why.0, Some(why.1));
@@ -343,6 +363,15 @@ impl<'a> Run<'a> {
             };
             let step = &step;
             position += 1;
+            if run.config.done_steps.contains(&step.id) {
+                // Done in an earlier session: a rollout went on past a failed item.
+                done += 1;
+                continue;
+            }
+            if let Some(why) = run.gate_before(&plan, position - 1).await? {
+                end = (RunStatus::Failed, Some(step.id.clone()), Some(why));
+                break;
+            }
             if run.interrupted() {
                 end = (
                     RunStatus::Interrupted,
@@ -359,6 +388,7 @@ impl<'a> Run<'a> {
                 step: step.id.clone(),
                 doc: step.doc.clone(),
                 title: step.title.clone(),
+                target: step.target.clone(),
             })?;
             run.sink.emit_all(opened)?;
             let (status, error) = run.step(step, &done_actions).await?;
@@ -375,21 +405,51 @@ impl<'a> Run<'a> {
             run.sink.emit_all(closed)?;
             run.sink.sync()?;
             match status {
-                StepStatus::Done => done += 1,
-                StepStatus::Skipped => skipped += 1,
+                StepStatus::Done => {
+                    done += 1;
+                    run.items_done(&plan, position - 1, &failures)?;
+                }
+                StepStatus::Skipped => {
+                    skipped += 1;
+                    run.items_done(&plan, position - 1, &failures)?;
+                }
                 StepStatus::Failed if run.interrupted() => {
                     end = (RunStatus::Interrupted, Some(step.id.clone()), error);
                     break;
                 }
                 StepStatus::Failed => {
-                    end = (RunStatus::Failed, Some(step.id.clone()), error);
-                    break;
+                    match run.item_failed(&plan, position - 1, &mut failures, error.as_deref())? {
+                        Some(next) => {
+                            // Within the failure budget: the rest of this item is left, the next
+                            // item goes on; the run still ends failed, at its first failure.
+                            if first_failure.is_none() {
+                                first_failure = Some((step.id.clone(), error.clone()));
+                            }
+                            position = next;
+                            continue;
+                        }
+                        None => {
+                            end = (RunStatus::Failed, Some(step.id.clone()), error);
+                            break;
+                        }
+                    }
                 }
                 StepStatus::Paused => {
                     end = (RunStatus::Paused, Some(step.id.clone()), error);
                     break;
                 }
             }
+        }
+        if let (RunStatus::Succeeded, Some((step, error))) = (end.0, first_failure) {
+            let failed: u32 = failures.values().sum();
+            end = (
+                RunStatus::Failed,
+                Some(step),
+                Some(format!(
+                    "{failed} item(s) failed within the failure budget; the first: {}",
+                    error.unwrap_or_default()
+                )),
+            );
         }
         if end.0 == RunStatus::Failed && !plan.finally.is_empty() {
             run.cleanup().await?;
@@ -433,6 +493,11 @@ struct Run<'a> {
     windows: Windows<'a>,
     /// The loop variables of the step under way, set again after a shell restart.
     loop_vars: Vec<(String, Value)>,
+    /// The target the step under way runs on (`on`); `None`: here.
+    target: Option<String>,
+    /// The target remote commands go to in the hosted PowerShell, with the variable names it
+    /// copies there (what [`remote::select`] last set).
+    selected: Option<(String, Vec<String>)>,
 }
 
 impl Run<'_> {
@@ -493,6 +558,8 @@ impl Run<'_> {
         if !self.loop_vars.is_empty() {
             host.set_vars(&self.loop_vars).await?;
         }
+        // A new PowerShell has no remote sessions.
+        self.selected = None;
         self.emit(RunEvent::ShellStart {
             version: host.version.clone(),
             pid: host.shell_pid,
@@ -581,6 +648,7 @@ impl Run<'_> {
                 self.host_mut().await?.set_vars(&vars).await?;
             }
         }
+        self.target = step.target.clone();
         let under_way = !done.is_empty();
         for action in step.actions.iter().filter(|_| !under_way) {
             if let PlanAction::SkipIf { sent, .. } = action
@@ -634,6 +702,15 @@ impl Run<'_> {
                         ));
                     }
                 },
+                PlanAction::RestartShell { .. } if self.target.is_some() => {
+                    // On a target: a fresh remote session, the local PowerShell stays.
+                    let host = self.host_mut().await?;
+                    remote::close(host).await?;
+                    if let Err(why) = self.session(&step.id, "restart shell").await? {
+                        return Ok((StepStatus::Failed, Some(why)));
+                    }
+                    self.action_done(step, position)?;
+                }
                 PlanAction::RestartShell { .. } => {
                     self.start_shell("restart shell").await?;
                     self.action_done(step, position)?;
@@ -717,12 +794,33 @@ impl Run<'_> {
         loop {
             attempts += 1;
             self.host_mut().await?;
+            let sent = match self.target.is_some() {
+                true => match self.session(step, "first use").await? {
+                    Ok(()) => remote::eval_code(code),
+                    Err(why) => {
+                        if within.is_some_and(|w| started.elapsed() < w) && !self.interrupted() {
+                            self.pause(every.unwrap_or(DEFAULT_POLL)).await?;
+                            continue;
+                        }
+                        self.emit(RunEvent::Check {
+                            step: step.to_owned(),
+                            kind,
+                            code: code.to_owned(),
+                            held: false,
+                            attempts,
+                            error: Some(why),
+                        })?;
+                        return Ok(false);
+                    }
+                },
+                false => code.to_owned(),
+            };
             let host = self.host.as_mut().expect("a host is running");
             let sink = RefCell::new(&mut self.sink);
             let evaluated = watch(
                 &mut self.windows,
                 &sink,
-                host.eval(code, Some(CHECK_TIMEOUT)),
+                host.eval(&sent, Some(CHECK_TIMEOUT)),
             )
             .await?;
             let (held, error) = match evaluated {
@@ -791,6 +889,16 @@ impl Run<'_> {
                 self.pause(pause).await?;
             }
             self.host_mut().await?;
+            let sent = match self.target.is_some() {
+                true => match self.session(step, "first use").await? {
+                    Ok(()) => remote::invoke_code(code),
+                    Err(why) => {
+                        last_error = why;
+                        continue;
+                    }
+                },
+                false => code.to_owned(),
+            };
             self.emit(RunEvent::CommandStart {
                 step: step.to_owned(),
                 code: code.to_owned(),
@@ -800,7 +908,7 @@ impl Run<'_> {
             let started = Instant::now();
             let host = self.host.as_mut().expect("a host is running");
             let sink = RefCell::new(&mut self.sink);
-            let running = host.run(code, timeout, |line| sink.borrow_mut().line(step, line));
+            let running = host.run(&sent, timeout, |line| sink.borrow_mut().line(step, line));
             let result = watch(&mut self.windows, &sink, running).await?;
             self.sink.check(step)?;
             let outcome = match result {
@@ -850,6 +958,223 @@ impl Run<'_> {
             last_error = describe_failure(&outcome, failure, accept_exit, timeout);
         }
         Ok(Err(last_error))
+    }
+
+    /// Makes sure the current step's target has an open remote session: selects it in the hosted
+    /// PowerShell, opens the session on first use, and reopens it (once) when it broke. `Err`
+    /// says why the target cannot be reached.
+    async fn session(&mut self, step: &str, reason: &str) -> Result<Result<(), String>, RunError> {
+        let Some(name) = self.target.clone() else {
+            return Ok(Ok(()));
+        };
+        let Some(target) = self
+            .config
+            .inventory
+            .as_ref()
+            .and_then(|i| i.targets.get(&name))
+            .cloned()
+        else {
+            return Ok(Err(match &self.config.inventory {
+                None => format!(
+                    "the step runs on `{name}`, but no inventory was given (--inventory FILE)"
+                ),
+                Some(_) => format!("target `{name}` is not in the inventory"),
+            }));
+        };
+        let mut names: Vec<String> = self
+            .config
+            .variables
+            .iter()
+            .map(|(n, _)| n.clone())
+            .collect();
+        names.extend(self.loop_vars.iter().map(|(n, _)| n.clone()));
+        let wanted = (name.clone(), names);
+        self.host_mut().await?;
+        if self.selected.as_ref() != Some(&wanted) {
+            let host = self.host.as_mut().expect("a host is running");
+            remote::select(host, &wanted.0, &wanted.1).await?;
+            self.selected = Some(wanted);
+        }
+        let host = self.host.as_mut().expect("a host is running");
+        let why = match remote::state(host).await? {
+            SessionState::Opened => return Ok(Ok(())),
+            SessionState::None => reason.to_owned(),
+            SessionState::Other(state) => {
+                self.emit(RunEvent::SessionBroken {
+                    step: step.to_owned(),
+                    target: name.clone(),
+                    session_state: state,
+                })?;
+                "reopened after the session broke".to_owned()
+            }
+        };
+        let started = Instant::now();
+        let host = self.host.as_mut().expect("a host is running");
+        let opened = remote::open(host, &target).await?;
+        self.emit(RunEvent::SessionOpen {
+            step: step.to_owned(),
+            target: name.clone(),
+            transport: match target.transport {
+                Transport::Ssh { .. } => "ssh".into(),
+                Transport::Winrm { .. } => "winrm".into(),
+            },
+            reason: why,
+            ok: opened.is_ok(),
+            error: opened.as_ref().err().cloned(),
+            elapsed_ms: millis(started.elapsed()),
+        })?;
+        Ok(opened.map_err(|e| format!("cannot open a session to `{name}`: {e}")))
+    }
+
+    /// Before the first step of a loop's item other than its first: the loop's health gate,
+    /// evaluated where the previous item ran, with the previous item as the loop variable.
+    /// `Some(why)` when it does not hold: the rollout halts, and the remaining items are untouched.
+    async fn gate_before(&mut self, plan: &Plan, at: usize) -> Result<Option<String>, RunError> {
+        let (Some(step), Some(previous)) = (
+            plan.steps.get(at),
+            at.checked_sub(1).and_then(|p| plan.steps.get(p)),
+        ) else {
+            return Ok(None);
+        };
+        for item in &step.items {
+            let starts_item = !previous
+                .items
+                .iter()
+                .any(|p| p.loop_index == item.loop_index && p.index == item.index);
+            let Some(l) = plan.loops.get(item.loop_index) else {
+                continue;
+            };
+            let Some(gate) = l.gate.as_ref().filter(|_| starts_item && item.index > 1) else {
+                continue;
+            };
+            let Some(done) = previous
+                .items
+                .iter()
+                .find(|p| p.loop_index == item.loop_index)
+            else {
+                continue;
+            };
+            let vars: Vec<(String, Value)> = previous
+                .items
+                .iter()
+                .map(|i| (i.var.clone(), Value::Str(i.value.clone())))
+                .collect();
+            if vars != self.loop_vars {
+                self.loop_vars = vars.clone();
+                self.host_mut().await?.set_vars(&vars).await?;
+            }
+            self.target = previous.target.clone();
+            let within = gate.within_ms.map(Duration::from_millis);
+            let every = gate.every_ms.map(Duration::from_millis);
+            let label = format!("{}[{}]", l.var, done.value);
+            if self
+                .check(&label, CheckKind::Gate, &gate.sent, within, every)
+                .await?
+            {
+                continue;
+            }
+            let reason = match &gate.message {
+                Some(message) => format!("the gate after `{}` did not hold: {message}", done.value),
+                None => format!(
+                    "the gate after `{}` did not hold: `{}`",
+                    done.value, gate.sent
+                ),
+            };
+            self.emit(RunEvent::RolloutHalted {
+                var: l.var.clone(),
+                after: done.value.clone(),
+                reason: reason.clone(),
+                pending: l.items.iter().skip(done.index).cloned().collect(),
+            })?;
+            self.sink.sync()?;
+            return Ok(Some(reason));
+        }
+        Ok(None)
+    }
+
+    /// After step `at` ended done or skipped: the loop items it was the last step of.
+    fn items_done(
+        &mut self,
+        plan: &Plan,
+        at: usize,
+        failures: &std::collections::HashMap<usize, u32>,
+    ) -> Result<(), RunError> {
+        let step = &plan.steps[at];
+        let next = plan.steps.get(at + 1);
+        for item in step.items.iter().rev() {
+            let continues = next.is_some_and(|n| {
+                n.items
+                    .iter()
+                    .any(|i| i.loop_index == item.loop_index && i.index == item.index)
+            });
+            if continues {
+                break;
+            }
+            let budget = plan.loops.get(item.loop_index).map_or(0, |l| l.budget);
+            self.emit(RunEvent::ItemEnd {
+                var: item.var.clone(),
+                item: item.value.clone(),
+                target: step.target.clone(),
+                status: StepStatus::Done,
+                failures: failures.get(&item.loop_index).copied().unwrap_or(0),
+                budget,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// After step `at` failed: inside a loop whose failure budget is not spent, the position of
+    /// the next item's first step (the rest of this item is left); otherwise `None`: the run
+    /// stops, and the rollout's remaining items stay untouched.
+    fn item_failed(
+        &mut self,
+        plan: &Plan,
+        at: usize,
+        failures: &mut std::collections::HashMap<usize, u32>,
+        error: Option<&str>,
+    ) -> Result<Option<usize>, RunError> {
+        let step = &plan.steps[at];
+        let Some(item) = step.items.last() else {
+            return Ok(None);
+        };
+        let l = &plan.loops[item.loop_index];
+        let count = failures.entry(item.loop_index).or_default();
+        *count += 1;
+        let within = *count <= l.budget;
+        self.emit(RunEvent::ItemEnd {
+            var: item.var.clone(),
+            item: item.value.clone(),
+            target: step.target.clone(),
+            status: StepStatus::Failed,
+            failures: *count,
+            budget: l.budget,
+        })?;
+        let pending: Vec<String> = l.items.iter().skip(item.index).cloned().collect();
+        if !within {
+            if !pending.is_empty() {
+                self.emit(RunEvent::RolloutHalted {
+                    var: item.var.clone(),
+                    after: item.value.clone(),
+                    reason: format!(
+                        "`{}` failed ({}), and the failure budget is {}",
+                        item.value,
+                        error.unwrap_or("a step failed"),
+                        l.budget
+                    ),
+                    pending,
+                })?;
+            }
+            return Ok(None);
+        }
+        let next = (at + 1..plan.steps.len())
+            .find(|&i| {
+                !plan.steps[i]
+                    .items
+                    .iter()
+                    .any(|n| n.loop_index == item.loop_index && n.index == item.index)
+            })
+            .unwrap_or(plan.steps.len());
+        Ok(Some(next))
     }
 
     /// Reports a lost session and starts a fresh one.

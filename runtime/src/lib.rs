@@ -11,6 +11,7 @@ pub mod lock;
 pub mod params;
 pub mod plan;
 pub mod redact;
+pub mod remote;
 mod sink;
 pub mod syntax;
 pub mod window;

@@ -7,7 +7,9 @@
 use serde::Serialize;
 
 use tejun_grammar::Runbook;
-use tejun_grammar::ast::{Action, Foreach, Item, LoopSource, Param, Pattern, TypeKind, Value};
+use tejun_grammar::ast::{
+    Action, Foreach, Item, LoopSource, OnTarget, Param, Pattern, TargetRef, TypeKind, Value,
+};
 use tejun_grammar::code::{Code, Placeholder};
 
 use crate::params::{Origin, ParamValues};
@@ -87,6 +89,11 @@ pub struct PlanStep {
     pub title: String,
     /// The loop items it runs for, outer loop first; empty outside loops.
     pub items: Vec<PlanItem>,
+    /// The inventory target its commands run on (`on`); `null`: where tejun runs.
+    pub target: Option<String>,
+    /// In a loop template: the loop variable whose item names the target, decided with the items.
+    #[serde(skip)]
+    pub target_var: Option<String>,
     /// The document's text for it, by language.
     pub quotes: Vec<PlanQuote>,
     /// Its actions, in order, branches resolved.
@@ -106,6 +113,9 @@ pub struct PlanItem {
     pub index: usize,
     /// How many items the loop has.
     pub count: usize,
+    /// The loop, as its position in [`Plan::loops`].
+    #[serde(rename = "loop")]
+    pub loop_index: usize,
 }
 
 /// A `foreach` as the run reaches it.
@@ -131,8 +141,29 @@ pub struct PlanLoop {
     pub at: usize,
     /// The loop items of enclosing loops, outer first.
     pub outer: Vec<PlanItem>,
+    /// `on`: what names each item's target, as written (`server`, `"fe01"`).
+    pub on: Option<String>,
+    /// The health gate between items.
+    pub gate: Option<PlanGate>,
+    /// How many items may fail before the rollout halts.
+    pub budget: u32,
     /// The line of the runbook where the loop starts.
     pub line: usize,
+}
+
+/// A loop's health gate: a condition that must hold after an item before the next one starts.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanGate {
+    /// The condition as written.
+    pub written: String,
+    /// The condition as sent.
+    pub sent: String,
+    /// Keep polling until it holds for this long, in milliseconds.
+    pub within_ms: Option<u64>,
+    /// The pause between polls, in milliseconds.
+    pub every_ms: Option<u64>,
+    /// What to say when it does not hold.
+    pub message: Option<String>,
 }
 
 /// The PowerShell expression a loop goes over.
@@ -263,7 +294,11 @@ impl Plan {
                     value: value.clone(),
                     index: i + 1,
                     count,
+                    loop_index: index,
                 }];
+                if step.target_var.as_ref() == Some(&l.var) {
+                    step.target = Some(value.clone());
+                }
                 steps.push(step);
             }
         }
@@ -329,6 +364,8 @@ pub fn plan(runbook: &Runbook, src: &str, values: &ParamValues) -> Plan {
             doc: None,
             title: String::new(),
             items: Vec::new(),
+            target: None,
+            target_var: None,
             quotes: Vec::new(),
             actions: Vec::new(),
             line: 0,
@@ -396,12 +433,15 @@ impl<'a> Planner<'a> {
                     for (_, item) in &self.active {
                         id += &format!("[{}]", item.value);
                     }
+                    let (target, target_var) = self.target(s.on.as_ref());
                     let mut planned = PlanStep {
                         index: self.steps.len() + 1,
                         id,
                         doc: s.doc.as_ref().map(|d| d.value.clone()),
                         title: s.title.value.clone(),
                         items: self.active.iter().map(|(_, i)| i.clone()).collect(),
+                        target,
+                        target_var,
                         quotes: Vec::new(),
                         actions: Vec::new(),
                         line: self.line(s.span.start),
@@ -468,6 +508,7 @@ impl<'a> Planner<'a> {
                 _ => (name.value.clone(), Vec::new()),
             },
             LoopSource::Run(code) => {
+                let gate = self.gate(f);
                 // Planned once, as a template the run expands when it has the items.
                 let saved = std::mem::take(&mut self.steps);
                 let item = PlanItem {
@@ -475,6 +516,7 @@ impl<'a> Planner<'a> {
                     value: String::new(),
                     index: 0,
                     count: 0,
+                    loop_index: self.loops.len(),
                 };
                 self.active.push((f, item));
                 self.items(&f.items, None);
@@ -498,11 +540,15 @@ impl<'a> Planner<'a> {
                     template,
                     at: self.steps.len(),
                     outer: self.active.iter().map(|(_, i)| i.clone()).collect(),
+                    on: self.on(f),
+                    gate,
+                    budget: self.budget(f),
                     line: self.line(f.span.start),
                 });
                 return;
             }
         };
+        let gate = self.gate(f);
         self.loops.push(PlanLoop {
             var: f.var.value.clone(),
             over,
@@ -512,8 +558,12 @@ impl<'a> Planner<'a> {
             items: items.clone(),
             at: self.steps.len(),
             outer: self.active.iter().map(|(_, i)| i.clone()).collect(),
+            on: self.on(f),
+            gate,
+            budget: self.budget(f),
             line: self.line(f.span.start),
         });
+        let loop_index = self.loops.len() - 1;
         let count = items.len();
         for (i, value) in items.into_iter().enumerate() {
             let item = PlanItem {
@@ -521,11 +571,73 @@ impl<'a> Planner<'a> {
                 value,
                 index: i + 1,
                 count,
+                loop_index,
             };
             self.active.push((f, item));
             self.items(&f.items, None);
             self.active.pop();
         }
+    }
+
+    /// Where a step runs: its own `on`, else the innermost enclosing loop's. A loop variable
+    /// whose item is not known yet (a loop over `run { ... }`) is returned as the second value.
+    fn target(&self, on: Option<&'a OnTarget>) -> (Option<String>, Option<String>) {
+        let on = on.or_else(|| self.active.iter().rev().find_map(|(f, _)| f.on.as_ref()));
+        let Some(on) = on else {
+            return (None, None);
+        };
+        match &on.target {
+            TargetRef::Named(text) => (Some(text.value.clone()), None),
+            TargetRef::Var(name) => {
+                let item = self
+                    .active
+                    .iter()
+                    .rev()
+                    .find(|(f, _)| f.var.value == name.value);
+                match item {
+                    Some((_, item)) if item.count == 0 => (None, Some(name.value.clone())),
+                    Some((_, item)) => (Some(item.value.clone()), None),
+                    None => match self.values.get(&name.value) {
+                        Some(Value::Str(v)) => (Some(v.clone()), None),
+                        _ => (None, None),
+                    },
+                }
+            }
+        }
+    }
+
+    fn on(&self, f: &Foreach) -> Option<String> {
+        f.on.as_ref().map(|on| match &on.target {
+            TargetRef::Named(text) => format!("{:?}", text.value),
+            TargetRef::Var(name) => name.value.clone(),
+        })
+    }
+
+    /// The loop's gate, which sees the loop's placeholder as its variable, as the body does.
+    fn gate(&mut self, f: &'a Foreach) -> Option<PlanGate> {
+        let item = PlanItem {
+            var: f.var.value.clone(),
+            value: String::new(),
+            index: 0,
+            count: 0,
+            loop_index: 0,
+        };
+        self.active.push((f, item));
+        let gate = f.gate.as_ref().map(|g| PlanGate {
+            written: g.code.text.clone(),
+            sent: self.sent(&g.code),
+            within_ms: g.poll.as_ref().map(|p| p.within.millis),
+            every_ms: g.poll.as_ref().and_then(|p| p.every.map(|e| e.millis)),
+            message: g.message.as_ref().map(|m| m.value.clone()),
+        });
+        self.active.pop();
+        gate
+    }
+
+    fn budget(&self, f: &Foreach) -> u32 {
+        f.budget
+            .as_ref()
+            .map_or(0, |b| b.count.clamp(0, u32::MAX as i64) as u32)
     }
 
     fn action(&self, action: &Action) -> PlanAction {

@@ -43,12 +43,16 @@ pub(super) fn render(event: &RunEvent, total: usize, paint: Paint) -> Option<Vec
             step,
             doc,
             title,
+            target,
             ..
         } => {
             let doc = doc
                 .as_deref()
                 .map_or(String::new(), |d| format!(" (doc {d})"));
-            let heading = format!("[{index}/{total}] {title}{doc}");
+            let on = target
+                .as_deref()
+                .map_or(String::new(), |t| format!(" on {t}"));
+            let heading = format!("[{index}/{total}] {title}{doc}{on}");
             vec![
                 String::new(),
                 format!(
@@ -136,6 +140,67 @@ pub(super) fn render(event: &RunEvent, total: usize, paint: Paint) -> Option<Vec
             let lines = instruction.lines().map(str::to_owned).collect();
             under("manual", lines, &format!("{decision} by {by}"))
         }
+        RunEvent::SessionOpen {
+            target,
+            transport,
+            reason,
+            ok,
+            error,
+            elapsed_ms,
+            ..
+        } => vec![match ok {
+            true => paint.paint(
+                Tone::Dim,
+                &format!(
+                    "  session to {target} opened over {transport} ({reason}) [{:.1}s]",
+                    *elapsed_ms as f64 / 1000.0
+                ),
+            ),
+            false => paint.paint(
+                Tone::Bad,
+                &format!(
+                    "  ! cannot open a session to {target} over {transport}: {}",
+                    error.as_deref().unwrap_or("unknown error")
+                ),
+            ),
+        }],
+        RunEvent::SessionBroken {
+            target,
+            session_state,
+            ..
+        } => vec![paint.paint(
+            Tone::Warn,
+            &format!("  ! the session to {target} is {session_state}: reopening it once (what it held is gone)"),
+        )],
+        RunEvent::ItemEnd {
+            var,
+            item,
+            status,
+            failures,
+            budget,
+            ..
+        } => vec![match status {
+            StepStatus::Failed => paint.paint(
+                Tone::Bad,
+                &format!("  {var} = {item}: FAILED ({failures} failed, budget {budget})"),
+            ),
+            _ => paint.paint(Tone::Good, &format!("  {var} = {item}: done")),
+        }],
+        RunEvent::RolloutHalted {
+            reason, pending, ..
+        } => vec![
+            paint.paint(Tone::Bad, &format!("  ROLLOUT HALTED: {reason}")),
+            paint.paint(
+                Tone::Warn,
+                &format!(
+                    "  not touched: {}",
+                    match pending.is_empty() {
+                        true => "(none)".to_owned(),
+                        false => pending.join(", "),
+                    }
+                ),
+            ),
+        ],
         RunEvent::ShellLost { reason, .. } => vec![paint.paint(
             Tone::Warn,
             &format!("  ! PowerShell session lost: {reason}"),

@@ -153,6 +153,21 @@ pub enum CheckError {
         #[help]
         help: String,
     },
+    /// `on TARGET` naming something that cannot hold a target's name.
+    #[error("{message}")]
+    #[diagnostic(code(tejun::check::target))]
+    Target {
+        /// What is wrong.
+        message: String,
+        /// The target as written.
+        #[label("{label}")]
+        span: Span,
+        /// The label text.
+        label: String,
+        /// What to write instead.
+        #[help]
+        help: String,
+    },
     /// A loop variable whose name is already taken by a parameter or an enclosing loop.
     #[error("the loop variable `{name}` {reason}")]
     #[diagnostic(code(tejun::check::loop_variable))]

@@ -480,6 +480,9 @@ impl<'a> Checker<'a> {
                         "close the enclosing step first, or turn this into actions of the enclosing step",
                     );
                 }
+                if let Some(on) = &step.on {
+                    self.target(on);
+                }
                 for inner in &step.items {
                     self.item(inner, Place::Step);
                 }
@@ -603,10 +606,124 @@ impl<'a> Checker<'a> {
             }
         }
         self.loops.push(f);
+        if let Some(on) = &f.on {
+            self.target(on);
+        }
+        if let Some(gate) = &f.gate {
+            self.code(&gate.code);
+            if let Some(poll) = &gate.poll {
+                self.poll(poll);
+            }
+        }
+        if let Some(budget) = f.budget.as_ref().filter(|b| b.count < 0) {
+            self.invalid(
+                "a negative failure budget".into(),
+                budget.span,
+                "negative",
+                "write how many items may fail before the rollout halts: `budget 0` (the default) or more".into(),
+            );
+        }
         for inner in &f.items {
             self.item(inner, Place::Top);
         }
         self.loops.pop();
+    }
+
+    /// `within D [every D]`: positive durations, the pause shorter than the bound.
+    fn poll(&mut self, poll: &Poll) {
+        let every = poll.every.map_or(0, |e| e.millis);
+        if poll.within.millis == 0 || (poll.every.is_some() && every == 0) {
+            self.invalid(
+                "a poll needs positive durations".into(),
+                poll.span,
+                "zero",
+                "write for example `within 5m every 10s`".into(),
+            );
+        } else if every > poll.within.millis {
+            self.warn(
+                "the poll interval is longer than the time allowed",
+                poll.span,
+                "polls only once",
+                "make `every` shorter than `within`",
+            );
+        }
+    }
+
+    /// `on TARGET`: a target's name, or a string parameter or loop variable that holds one.
+    fn target(&mut self, on: &'a OnTarget) {
+        match &on.target {
+            TargetRef::Named(text) => {
+                if text.value.trim().is_empty() {
+                    self.push(CheckError::Target {
+                        message: "an empty target name".into(),
+                        span: text.span,
+                        label: "empty".into(),
+                        help: "write the name of a target in the inventory, such as `on \"fe01\"`"
+                            .into(),
+                    });
+                }
+            }
+            TargetRef::Var(name) => {
+                if self.loops.iter().any(|l| l.var.value == name.value) {
+                    return;
+                }
+                let Some(param) = self.params.get(&name.value.to_ascii_lowercase()).copied() else {
+                    let mut known: Vec<&str> =
+                        self.loops.iter().map(|l| l.var.value.as_str()).collect();
+                    known.extend(
+                        self.params
+                            .values()
+                            .filter(|p| matches!(p.ty.kind, TypeKind::String | TypeKind::Choice(_)))
+                            .map(|p| p.name.value.as_str()),
+                    );
+                    let help = match names::closest(&name.value, &known) {
+                        Some(near) => format!("did you mean `{near}`?"),
+                        None => format!(
+                            "declare a parameter that names the target, `param {}: string`, or write the target's name in quotes: `on \"{}\"`",
+                            name.value, name.value
+                        ),
+                    };
+                    self.push(CheckError::Target {
+                        message: format!("unknown target variable `{}`", name.value),
+                        span: name.span,
+                        label: "neither a parameter nor a loop variable".into(),
+                        help,
+                    });
+                    return;
+                };
+                if param.name.value != name.value {
+                    self.push(CheckError::UnknownName {
+                        kind: "parameter",
+                        name: name.value.clone(),
+                        span: name.span,
+                        help: format!("write it as declared: `{}`", param.name.value),
+                    });
+                }
+                if !matches!(param.ty.kind, TypeKind::String | TypeKind::Choice(_)) {
+                    let help = if param.ty.kind == TypeKind::List {
+                        format!(
+                            "a step runs on one target: loop over the list, `foreach server in {} on server {{ ... }}`",
+                            param.name.value
+                        )
+                    } else {
+                        format!("declare it as `param {}: string`", param.name.value)
+                    };
+                    self.push(CheckError::Target {
+                        message: format!(
+                            "`on {}` needs a target's name, but `{}` is {}",
+                            name.value,
+                            name.value,
+                            names::a(param.ty.kind.name())
+                        ),
+                        span: name.span,
+                        label: "not a name".into(),
+                        help,
+                    });
+                    return;
+                }
+                self.require_available(&param.name.value, name.span);
+            }
+        }
     }
 
     fn loop_param(&mut self, f: &'a Foreach, name: &Name) {
@@ -682,22 +799,7 @@ impl<'a> Checker<'a> {
             }
             Action::Ensure(check) => {
                 if let Some(poll) = &check.poll {
-                    let every = poll.every.map_or(0, |e| e.millis);
-                    if poll.within.millis == 0 || (poll.every.is_some() && every == 0) {
-                        self.invalid(
-                            "a poll needs positive durations".into(),
-                            poll.span,
-                            "zero",
-                            "write for example `within 5m every 10s`".into(),
-                        );
-                    } else if every > poll.within.millis {
-                        self.warn(
-                            "the poll interval is longer than the time allowed",
-                            poll.span,
-                            "polls only once",
-                            "make `every` shorter than `within`",
-                        );
-                    }
+                    self.poll(poll);
                 }
             }
             Action::SkipIf(s) if place == Place::Finally => self.misplaced(

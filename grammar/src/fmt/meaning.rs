@@ -79,6 +79,22 @@ fn erase_items(items: &mut [Item]) {
                 if let Some(placeholder) = &mut f.placeholder {
                     placeholder.span = zero;
                 }
+                if let Some(on) = &mut f.on {
+                    erase_on(on);
+                }
+                if let Some(gate) = &mut f.gate {
+                    gate.span = zero;
+                    erase_code(&mut gate.code);
+                    if let Some(poll) = &mut gate.poll {
+                        erase_poll(poll);
+                    }
+                    if let Some(message) = &mut gate.message {
+                        message.span = zero;
+                    }
+                }
+                if let Some(budget) = &mut f.budget {
+                    budget.span = zero;
+                }
                 erase_items(&mut f.items);
             }
             Item::Step(s) => {
@@ -87,6 +103,9 @@ fn erase_items(items: &mut [Item]) {
                 s.title.span = zero;
                 if let Some(doc) = &mut s.doc {
                     doc.span = zero;
+                }
+                if let Some(on) = &mut s.on {
+                    erase_on(on);
                 }
                 erase_items(&mut s.items);
             }
@@ -160,11 +179,7 @@ fn erase_action(action: &mut Action) {
             check.span = zero;
             erase_code(&mut check.code);
             if let Some(poll) = &mut check.poll {
-                poll.span = zero;
-                poll.within.span = zero;
-                if let Some(every) = &mut poll.every {
-                    every.span = zero;
-                }
+                erase_poll(poll);
             }
             if let Some(message) = &mut check.message {
                 message.span = zero;
@@ -175,6 +190,22 @@ fn erase_action(action: &mut Action) {
             erase_code(&mut skip.code);
         }
         Action::RestartShell(span) => *span = zero,
+    }
+}
+
+fn erase_poll(poll: &mut Poll) {
+    poll.span = Span::default();
+    poll.within.span = Span::default();
+    if let Some(every) = &mut poll.every {
+        every.span = Span::default();
+    }
+}
+
+fn erase_on(on: &mut OnTarget) {
+    on.span = Span::default();
+    match &mut on.target {
+        TargetRef::Named(text) => text.span = Span::default(),
+        TargetRef::Var(name) => name.span = Span::default(),
     }
 }
 

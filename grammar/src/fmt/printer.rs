@@ -212,10 +212,14 @@ impl<'a> Printer<'a> {
     }
 
     fn step(&mut self, depth: usize, step: &Step) {
-        let header_end = step
-            .doc
-            .as_ref()
-            .map_or(step.title.span.end, |d| d.span.end);
+        let header_end = step.on.as_ref().map_or_else(
+            || {
+                step.doc
+                    .as_ref()
+                    .map_or(step.title.span.end, |d| d.span.end)
+            },
+            |o| o.span.end,
+        );
         let open = self.open_brace(header_end);
         let hoisted = self.take_before(open);
         self.own_lines(depth, hoisted, false);
@@ -223,15 +227,25 @@ impl<'a> Printer<'a> {
         if let Some(doc) = &step.doc {
             header += &format!(" doc {}", doc.value);
         }
+        if let Some(on) = &step.on {
+            header += &format!(" {}", self.on_target(depth, on));
+        }
         let close = step.span.end.saturating_sub(1);
         self.block(depth, &header, false, open, close, &step.items, Level::Step);
     }
 
     fn foreach(&mut self, depth: usize, f: &Foreach) {
-        let header_end = f
-            .placeholder
-            .as_ref()
-            .map_or(f.source.span().end, |t| t.span.end);
+        let header_end = [
+            Some(f.source.span().end),
+            f.placeholder.as_ref().map(|t| t.span.end),
+            f.on.as_ref().map(|o| o.span.end),
+            f.gate.as_ref().map(|g| g.span.end),
+            f.budget.as_ref().map(|b| b.span.end),
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(f.span.start);
         let open = self.open_brace(header_end);
         let hoisted = self.take_before(open);
         self.own_lines(depth, hoisted, false);
@@ -243,8 +257,35 @@ impl<'a> Printer<'a> {
         if let Some(placeholder) = &f.placeholder {
             header += &format!(" placeholder {}", self.text(depth, placeholder));
         }
+        if let Some(on) = &f.on {
+            header += &format!(" {}", self.on_target(depth, on));
+        }
+        if let Some(gate) = &f.gate {
+            let mut option = format!("gate {}", self.code(depth + 1, &gate.code));
+            if let Some(poll) = &gate.poll {
+                option += &format!(" within {}", self.slice(poll.within.span));
+                if let Some(every) = &poll.every {
+                    option += &format!(" every {}", self.slice(every.span));
+                }
+            }
+            continuation(&mut header, depth, &option);
+            if let Some(message) = &gate.message {
+                let option = format!("message {}", self.text(depth + 1, message));
+                continuation(&mut header, depth, &option);
+            }
+        }
+        if let Some(budget) = &f.budget {
+            continuation(&mut header, depth, &format!("budget {}", budget.count));
+        }
         let close = f.span.end.saturating_sub(1);
         self.block(depth, &header, false, open, close, &f.items, Level::Runbook);
+    }
+
+    fn on_target(&self, depth: usize, on: &OnTarget) -> String {
+        match &on.target {
+            TargetRef::Named(text) => format!("on {}", self.text(depth, text)),
+            TargetRef::Var(name) => format!("on {}", name.value),
+        }
     }
 
     fn when(&mut self, depth: usize, when: &When, level: Level) {

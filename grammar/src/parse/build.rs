@@ -98,6 +98,9 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_when
             | Rule::kw_else
             | Rule::kw_match
+            | Rule::kw_on
+            | Rule::kw_gate
+            | Rule::kw_budget
             | Rule::kw_and
             | Rule::kw_or
             | Rule::kw_not
@@ -370,11 +373,15 @@ impl Builder<'_> {
                 span: self.span(&d),
             }
         });
+        let on = it
+            .next_if(|p| p.as_rule() == Rule::on_target)
+            .map(|p| self.on_target(p));
         let items = it.map(|p| self.item(p)).collect();
         Step {
             id,
             title,
             doc,
+            on,
             items,
             span,
         }
@@ -393,14 +400,70 @@ impl Builder<'_> {
         let placeholder = it
             .next_if(|p| p.as_rule() == Rule::placeholder_option)
             .map(|p| self.text(only(p)));
+        let on = it
+            .next_if(|p| p.as_rule() == Rule::on_target)
+            .map(|p| self.on_target(p));
+        let gate = it
+            .next_if(|p| p.as_rule() == Rule::gate_option)
+            .map(|p| self.gate(p));
+        let budget = it
+            .next_if(|p| p.as_rule() == Rule::budget_option)
+            .map(|p| Budget {
+                span: self.span(&p),
+                count: self.integer(only(p)),
+            });
         let items = it.map(|p| self.item(p)).collect();
         Foreach {
             var,
             source,
             placeholder,
+            on,
+            gate,
+            budget,
             items,
             span,
         }
+    }
+
+    fn on_target(&mut self, pair: P<'_>) -> OnTarget {
+        let span = self.span(&pair);
+        let target = only(pair);
+        let target = if target.as_rule() == Rule::ident {
+            TargetRef::Var(self.name(target))
+        } else {
+            TargetRef::Named(self.text(target))
+        };
+        OnTarget { target, span }
+    }
+
+    fn gate(&mut self, pair: P<'_>) -> Gate {
+        let span = self.span(&pair);
+        let mut it = parts(pair);
+        let code = self.ps_block(it.next().expect("a gate has a block"));
+        let mut gate = Gate {
+            code,
+            poll: None,
+            message: None,
+            span,
+        };
+        for p in it {
+            let option_span = self.span(&p);
+            match p.as_rule() {
+                Rule::poll_option => {
+                    let mut o = parts(p);
+                    let within = self.duration(o.next().expect("`within` has a duration"));
+                    let every = o.next().map(|d| self.duration(d));
+                    gate.poll = Some(Poll {
+                        within,
+                        every,
+                        span: option_span,
+                    });
+                }
+                Rule::message_option => gate.message = Some(self.text(only(p))),
+                _ => unreachable!("unexpected gate option {:?}", p.as_rule()),
+            }
+        }
+        gate
     }
 
     fn quote(&mut self, pair: P<'_>) -> Quote {

@@ -130,6 +130,8 @@ pub struct Host {
     interrupt: Option<tokio::sync::watch::Receiver<bool>>,
     /// The value of `TEJUN_SESSION` every process of the session inherits.
     mark: String,
+    /// Processes below PowerShell that are no strays: the transports of remote sessions.
+    kept: std::collections::HashSet<u32>,
     /// The child's process id (the group every process the session starts belongs to).
     pub pid: u32,
     /// PowerShell's own process id, which differs from `pid` when `pwsh` is a launcher (as
@@ -287,6 +289,7 @@ impl Host {
             next_id: 0,
             interrupt: None,
             mark,
+            kept: Default::default(),
             pid,
             shell_pid: pid,
             version: String::new(),
@@ -497,7 +500,21 @@ impl Host {
             launcher: self.pid,
             shell: self.shell_pid,
             mark: self.mark.clone(),
+            kept: self.kept.clone(),
         }
+    }
+
+    /// PowerShell's child processes now.
+    pub fn children(&self) -> std::collections::HashSet<u32> {
+        channel::children(self.shell_pid)
+    }
+
+    /// Marks processes below PowerShell as part of the session (a remote session's transport),
+    /// never ended as strays; a pid that is gone is dropped.
+    pub fn keep(&mut self, pids: impl IntoIterator<Item = u32>) {
+        let alive = self.children();
+        self.kept.retain(|pid| alive.contains(pid));
+        self.kept.extend(pids);
     }
 
     /// Asks PowerShell to exit, then makes sure it has; what its commands left running is killed
@@ -517,6 +534,8 @@ impl Drop for Host {
     /// However the session ends (shut down, killed, lost, or dropped on an error), nothing it
     /// started outlives it.
     fn drop(&mut self) {
+        // Remote sessions' transports end with the session too.
+        self.kept.clear();
         let session = self.session();
         if matches!(self.child.try_wait(), Ok(None)) {
             channel::kill_group(&session);

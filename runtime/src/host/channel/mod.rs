@@ -24,6 +24,9 @@ pub(crate) struct Session {
     pub(crate) shell: u32,
     /// The value of [`MARK`] in the session's environment.
     pub(crate) mark: String,
+    /// Processes below PowerShell that belong to the session and are never strays: the
+    /// transports (`ssh`) of its remote sessions.
+    pub(crate) kept: std::collections::HashSet<u32>,
 }
 
 #[cfg(unix)]

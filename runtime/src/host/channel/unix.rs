@@ -170,6 +170,15 @@ pub(crate) fn end_strays(session: &Session) {
     reap(killed);
 }
 
+/// The child processes of `pid` (Linux: from `/proc`; elsewhere none are known).
+pub(crate) fn children(pid: u32) -> HashSet<u32> {
+    snapshot()
+        .into_iter()
+        .filter(|(_, p)| p.parent == pid && !p.zombie)
+        .map(|(child, _)| child)
+        .collect()
+}
+
 /// One process as `/proc/PID/stat` describes it.
 struct Proc {
     parent: u32,
@@ -228,6 +237,7 @@ fn strays(session: &Session, procs: &HashMap<u32, Proc>) -> Vec<u32> {
     // The launcher counts only while it is still tejun's child: its id may have been reused.
     let launcher_ours = procs.get(&session.launcher).is_some_and(|p| p.parent == me);
     let mut keep = HashSet::from([session.launcher, session.shell]);
+    keep.extend(&session.kept);
     let mut chain = Vec::new();
     let mut at = session.shell;
     while let Some(p) = procs.get(&at).filter(|_| at != session.launcher) {

@@ -393,7 +393,8 @@ pub(crate) fn end_strays(session: &Session) {
             if round > 0 {
                 std::thread::sleep(Duration::from_millis(10));
             }
-            let keep = powershell(session);
+            let mut keep = powershell(session);
+            keep.extend(&session.kept);
             let strays: Vec<u32> = job
                 .processes()
                 .into_iter()
@@ -437,6 +438,15 @@ fn powershell(session: &Session) -> HashSet<u32> {
         keep.extend(chain);
     }
     keep
+}
+
+/// The child processes of `pid`.
+pub(crate) fn children(pid: u32) -> HashSet<u32> {
+    parents()
+        .into_iter()
+        .filter(|(_, parent)| *parent == pid)
+        .map(|(child, _)| child)
+        .collect()
 }
 
 /// Every process's parent, by process id.
