@@ -139,6 +139,9 @@ pub(crate) struct ResumeArgs {
     /// The inventory (TOML) to reach targets with; default: the one the run started with.
     #[arg(long, value_name = "FILE")]
     pub inventory: Option<PathBuf>,
+    /// Multiply every pause between polls, retries and `wait` attempts by this factor (0 to 1).
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0, value_parser = pause_scale)]
+    pub pause_scale: f64,
     #[arg(long, short = 'y')]
     pub yes: bool,
     /// How to report progress.
@@ -166,6 +169,10 @@ pub(crate) struct RunArgs {
     /// The inventory (TOML): how to reach the targets steps run `on` (docs/inventory.md).
     #[arg(long, value_name = "FILE")]
     pub inventory: Option<PathBuf>,
+    /// Multiply every pause between polls, retries and `wait` attempts by this factor (0 to 1):
+    /// for rehearsing a runbook against a lab, where `every 10m` need not take ten minutes.
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0, value_parser = pause_scale)]
+    pub pause_scale: f64,
     /// Confirm manual steps unattended.
     #[arg(long, short = 'y')]
     pub yes: bool,
@@ -235,4 +242,14 @@ pub(crate) enum ColorChoice {
     Always,
     /// Never colour.
     Never,
+}
+
+/// `--pause-scale`: a factor from 0 to 1.
+fn pause_scale(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(f) if (0.0..=1.0).contains(&f) => Ok(f),
+        _ => Err(format!(
+            "`{text}` is not a factor from 0 to 1, such as 0.01"
+        )),
+    }
 }

@@ -197,6 +197,7 @@ fn prepare(args: &ResumeArgs, color: bool) -> Result<u8, String> {
         runbook_path: path,
         interrupt: Some(interrupt_rx),
         inventory,
+        pause_scale: args.pause_scale,
         inventory_path,
         // A rollout with a failure budget went on past a failed item: what it did after stays done.
         done_steps: plan

@@ -44,6 +44,7 @@ pub(crate) fn run(args: &RunArgs, color: bool) -> u8 {
         runbook_path: args.file.clone(),
         interrupt: Some(interrupt_rx),
         inventory,
+        pause_scale: args.pause_scale,
         inventory_path: args.inventory.clone(),
         done_steps: Default::default(),
     };

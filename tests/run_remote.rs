@@ -96,3 +96,115 @@ fn steps_run_on_their_targets_with_values_as_variables() {
         ]
     );
 }
+
+#[test]
+fn a_broken_session_is_reported_and_reopened_once() {
+    let mut lab = lab::Lab::start(&["fe01"]);
+    let case = Case::new(
+        r#"runbook broken {
+  step before "Open the session" on "fe01" {
+    run { $remembered = 'set before the break'; "pid $PID" }
+  }
+  step pause "Wait while the server goes away and comes back" {
+    run { while (-not (Test-Path go)) { Start-Sleep -Milliseconds 100 } } timeout 60s
+  }
+  step after "Use the target again" on "fe01" {
+    run { "after: $env:SIM_HOST remembered=[$remembered]" }
+  }
+}
+"#,
+    );
+    std::fs::write(case.dir.path().join("inventory.toml"), lab.inventory_toml()).unwrap();
+    #[allow(deprecated)] // cargo_bin: the binary of this package, as the other tests find it.
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tejun"))
+        .args([
+            "--color=never",
+            "run",
+            "case.runbook",
+            "--inventory",
+            "inventory.toml",
+        ])
+        .args(["--state-dir", "state"])
+        .current_dir(case.dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The run is in its local step once the first remote step has printed its pid.
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(60) {
+        let runs = std::fs::read_dir(case.dir.path().join("state/runs"));
+        let pausing = runs.into_iter().flatten().flatten().any(|run| {
+            std::fs::read_to_string(run.path().join("journal.jsonl"))
+                .is_ok_and(|j| j.contains(r#""step":"pause""#))
+        });
+        if pausing {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    lab.kill("fe01");
+    lab.revive("fe01");
+    std::fs::write(case.dir.path().join("go"), "").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let journal = case.journal();
+    let broken: Vec<&serde_json::Value> = journal
+        .iter()
+        .filter(|e| e["event"] == "session_broken")
+        .collect();
+    assert_eq!(broken.len(), 1, "{journal:?}");
+    assert_eq!(broken[0]["target"], "fe01");
+    assert_eq!(broken[0]["step"], "after");
+    let reopened: Vec<&str> = journal
+        .iter()
+        .filter(|e| e["event"] == "session_open" && e["ok"] == true)
+        .map(|e| e["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reopened, ["first use", "reopened after the session broke"]);
+    // A fresh session holds nothing of the broken one: the journal says so, and so does the step.
+    assert!(
+        case.transcript().contains("after: fe01 remembered=[]"),
+        "{}",
+        case.transcript()
+    );
+}
+
+#[test]
+fn a_timeout_stops_the_remote_command_and_what_it_started() {
+    let lab = lab::Lab::start(&["fe01"]);
+    let marker = format!("tejun-remote-timeout-{}", std::process::id());
+    let case = Case::new(&format!(
+        r#"runbook timeout {{
+  step slow "A command that overruns its timeout" on "fe01" {{
+    run {{ sh -c 'sleep 300; echo {marker}' }} timeout 2s
+  }}
+}}
+"#
+    ));
+    std::fs::write(case.dir.path().join("inventory.toml"), lab.inventory_toml()).unwrap();
+    let started = std::time::Instant::now();
+    let out = case.tejun(&["run", "case.runbook", "--inventory", "inventory.toml"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "stopped in time"
+    );
+    let command = case
+        .journal()
+        .into_iter()
+        .find(|e| e["event"] == "command")
+        .unwrap();
+    assert_eq!(command["timed_out"], true, "{command}");
+    // Nothing the remote command started is left on the server (the lab's servers are this machine).
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let left = std::process::Command::new("pgrep")
+        .args(["-f", &marker])
+        .output()
+        .unwrap();
+    assert!(
+        left.stdout.is_empty(),
+        "left running: {}",
+        String::from_utf8_lossy(&left.stdout)
+    );
+}

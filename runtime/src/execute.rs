@@ -85,6 +85,9 @@ pub struct RunConfig {
     pub inventory: Option<Inventory>,
     /// Where the inventory was read from, for the journal.
     pub inventory_path: Option<PathBuf>,
+    /// Every pause between polls, retries and waits is multiplied by this (`--pause-scale`, for
+    /// rehearsals against a lab; 1 in a real run, never more than 1).
+    pub pause_scale: f64,
     /// Steps already done in an earlier session of the run (a rollout with a failure budget went
     /// past a failed item): not run again.
     pub done_steps: std::collections::HashSet<String>,
@@ -530,6 +533,7 @@ impl Run<'_> {
 
     /// Sleeps, waking early on an interrupt; windows are warned about on time meanwhile.
     async fn pause(&mut self, how_long: Duration) -> Result<(), RunError> {
+        let how_long = how_long.mul_f64(self.config.pause_scale.clamp(0.0, 1.0));
         let interrupt = self.config.interrupt.clone();
         let sleep = async move {
             match interrupt {
@@ -790,6 +794,8 @@ impl Run<'_> {
         every: Option<Duration>,
     ) -> Result<bool, RunError> {
         let started = Instant::now();
+        // A rehearsal's shorter pauses shorten the bound too, or it would poll many more times.
+        let within = within.map(|w| w.mul_f64(self.config.pause_scale.clamp(0.0, 1.0)));
         let mut attempts = 0;
         loop {
             attempts += 1;
