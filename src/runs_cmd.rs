@@ -69,11 +69,71 @@ pub(crate) fn show(args: &ShowArgs) -> u8 {
         history.describe(),
         history.step.map_or(String::new(), |s| format!(" at `{s}`"))
     );
+    for line in rollouts(&journal) {
+        println!("{line}");
+    }
     println!(
         "transcript: {}",
         Path::new(&dir).join("transcript.log").display()
     );
     exit::OK
+}
+
+/// Each loop the run reached, with where each of its items stands: `done`, `failed`, or
+/// `pending` (not started, or started and not finished), the last word on an item winning (a
+/// resume that finishes a failed item makes it done).
+fn rollouts(journal: &[serde_json::Value]) -> Vec<String> {
+    let mut loops: Vec<(String, String, Vec<String>)> = Vec::new();
+    let mut status: std::collections::HashMap<(String, String), String> = Default::default();
+    let mut targets: std::collections::HashMap<(String, String), String> = Default::default();
+    for e in journal {
+        let s = |k: &str| e[k].as_str().unwrap_or("").to_owned();
+        match e["event"].as_str().unwrap_or("") {
+            "loop_start" => {
+                let items: Vec<String> = e["items"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|i| i.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let key = (s("var"), s("over"));
+                match loops
+                    .iter_mut()
+                    .find(|(v, o, _)| (v, o) == (&key.0, &key.1))
+                {
+                    Some(l) => l.2 = items,
+                    None => loops.push((key.0, key.1, items)),
+                }
+            }
+            "item_end" => {
+                status.insert((s("var"), s("item")), s("status"));
+                if let Some(t) = e["target"].as_str() {
+                    targets.insert((s("var"), s("item")), t.to_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (var, over, items) in loops {
+        if items.is_empty() {
+            continue;
+        }
+        out.push(format!("items of `foreach {var} in {over}`:"));
+        let width = items.iter().map(|i| i.chars().count()).max().unwrap_or(0);
+        for item in items {
+            let key = (var.clone(), item.clone());
+            let state = status.get(&key).map_or("pending", String::as_str);
+            let on = targets
+                .get(&key)
+                .filter(|t| **t != item)
+                .map_or(String::new(), |t| format!(" (on {t})"));
+            out.push(format!("  {item:width$}  {state}{on}"));
+        }
+    }
+    out
 }
 
 fn describe(e: &serde_json::Value) -> String {
@@ -98,12 +158,34 @@ fn describe(e: &serde_json::Value) -> String {
         ),
         "shell_start" => format!("PowerShell {} started ({})", s("version"), s("reason")),
         "step_start" => format!(
-            "step {}/{} `{}`: {}",
+            "step {}/{} `{}`{}: {}",
             e["index"],
             e["total"],
             s("step"),
+            e["target"]
+                .as_str()
+                .map_or(String::new(), |t| format!(" on {t}")),
             s("title")
         ),
+        "session_open" if e["ok"] == true => format!(
+            "  session to {} opened over {} ({})",
+            s("target"),
+            s("transport"),
+            s("reason")
+        ),
+        "session_open" => format!(
+            "  session to {} over {} failed: {}",
+            s("target"),
+            s("transport"),
+            s("error")
+        ),
+        "session_broken" => format!(
+            "  session to {} found {}: reopened",
+            s("target"),
+            s("session_state")
+        ),
+        "item_end" => format!("  {} = {}: {}", s("var"), s("item"), s("status")),
+        "rollout_halted" => format!("  rollout halted after `{}`: {}", s("after"), s("reason")),
         "check" => format!(
             "  {} {} → {}",
             s("kind"),

@@ -3,7 +3,8 @@
 //! `Stop-*`, `Install-*`, `net stop`, `msiexec`, ...) with nothing in the loop's body that must
 //! hold or be confirmed before the next item starts: no `ensure` in the step of the first change
 //! or a later step of the body, no `manual` after that change, and no `require` anywhere in the
-//! body (a `require` is checked again for every item, so it stands between two items too).
+//! body (a `require` is checked again for every item, so it stands between two items too), and
+//! no `gate` on the loop.
 //!
 //! ## Why is this bad?
 //! "One server at a time" means the next server is touched only once the previous one is back.
@@ -53,7 +54,8 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
         let required = steps
             .iter()
             .any(|step| cx.actions_of(step).any(|a| matches!(a, Action::Require(_))));
-        let gated = required
+        let gated = f.gate.is_some()
+            || required
             || steps[at..].iter().enumerate().any(|(k, step)| {
                 cx.actions_of(step).any(|a| match a {
                     Action::Ensure(_) => true,

@@ -11,6 +11,7 @@ mod long_running_without_timeout;
 mod loop_without_gate;
 mod manual_without_instruction;
 mod powershell_syntax;
+mod restart_without_comeback;
 mod secret_exposed;
 mod state_change_without_postcondition;
 mod unfilled_placeholder;
@@ -185,6 +186,14 @@ pub static RULES: &[Rule] = &[
         "a loop that changes the system with no `ensure` or `manual` between its items",
         "loop_without_gate.rs",
         Some(loop_without_gate::check)
+    ),
+    rule!(
+        "TJ015",
+        "restart-without-comeback",
+        Warning,
+        "a step on a remote target that restarts it with no polled check that it came back",
+        "restart_without_comeback.rs",
+        Some(restart_without_comeback::check)
     ),
 ];
 
