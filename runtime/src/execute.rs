@@ -5,7 +5,11 @@
 //! failing fails the step), the step's commands, manual instructions and restarts in the order
 //! written, then every `ensure` (polled when it has `within`).
 
+mod branch;
+mod wait;
+
 use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -18,10 +22,12 @@ use crate::event::{CheckKind, ManualDecision, RunEvent, RunStatus, StepStatus};
 use crate::host::{Host, HostConfig, HostError, Outcome, RunState, Stream, StreamLine};
 use crate::journal::{Journal, new_run_id};
 use crate::lock::{Holder, LockError, RunLock};
-use crate::plan::{Plan, PlanAction, PlanStep};
+use crate::plan::{Plan, PlanAction, PlanBranch, PlanStep};
+
 use crate::redact::Redactor;
 use crate::sink::{Sink, watch};
 use crate::window::{Windows, duration, millis};
+pub use branch::NOT_TAKEN;
 
 /// The error of a step stopped by Ctrl-C.
 pub const INTERRUPTED: &str = "interrupted by the operator (Ctrl-C); resume the run to go on";
@@ -59,6 +65,9 @@ pub struct Resume {
     pub done_actions: std::collections::BTreeSet<usize>,
     /// Whether the runbook changed and the resume was forced.
     pub forced: bool,
+    /// The branches decided at run time that the run already decided (`branch_decided`), by
+    /// id, with the arm taken: reused, never evaluated again.
+    pub decisions: BTreeMap<usize, Option<usize>>,
 }
 
 /// What a run needs besides the plan.
@@ -249,6 +258,7 @@ pub async fn resume(
         Journal::open(&resume.dir).map_err(|source| RunError::journal(&resume.dir, source))?;
     let mut run = Run::new(plan, config, console, journal);
     run.preconfirmed = resume.confirmed.clone();
+    run.decisions = resume.decisions.clone().into_iter().collect();
     let from_step = plan
         .steps
         .get(resume.from)
@@ -287,6 +297,7 @@ impl<'a> Run<'a> {
             windows: Windows::new(&plan.windows),
             preconfirmed: None,
             loop_vars: Vec::new(),
+            decisions: HashMap::new(),
         }
     }
 
@@ -361,7 +372,7 @@ impl<'a> Run<'a> {
                 title: step.title.clone(),
             })?;
             run.sink.emit_all(opened)?;
-            let (status, error) = run.step(step, &done_actions).await?;
+            let (status, error) = run.step(step, &done_actions, &plan.branches).await?;
             done_actions.clear();
             run.emit(RunEvent::StepEnd {
                 step: step.id.clone(),
@@ -433,6 +444,8 @@ struct Run<'a> {
     windows: Windows<'a>,
     /// The loop variables of the step under way, set again after a shell restart.
     loop_vars: Vec<(String, Value)>,
+    /// The branches decided at run time decided so far, by id, with the arm taken.
+    decisions: HashMap<usize, Option<usize>>,
 }
 
 impl Run<'_> {
@@ -568,6 +581,7 @@ impl Run<'_> {
         &mut self,
         step: &PlanStep,
         done: &std::collections::BTreeSet<usize>,
+        branches: &[PlanBranch],
     ) -> Result<(StepStatus, Option<String>), RunError> {
         let loop_vars: Vec<(String, Value)> = step
             .items
@@ -581,9 +595,13 @@ impl Run<'_> {
                 self.host_mut().await?.set_vars(&vars).await?;
             }
         }
+        if !self.taken(step.decided_by, branches, &step.id).await? {
+            return Ok((StepStatus::Skipped, Some(NOT_TAKEN.to_owned())));
+        }
         let under_way = !done.is_empty();
-        for action in step.actions.iter().filter(|_| !under_way) {
+        for (position, action) in step.actions.iter().enumerate().filter(|_| !under_way) {
             if let PlanAction::SkipIf { sent, .. } = action
+                && self.action_taken(step, position, branches).await?
                 && self
                     .check(&step.id, CheckKind::SkipIf, sent, None, None)
                     .await?
@@ -591,8 +609,9 @@ impl Run<'_> {
                 return Ok((StepStatus::Skipped, None));
             }
         }
-        for action in step.actions.iter().filter(|_| !under_way) {
+        for (position, action) in step.actions.iter().enumerate().filter(|_| !under_way) {
             if let PlanAction::Require { sent, message, .. } = action
+                && self.action_taken(step, position, branches).await?
                 && !self
                     .check(&step.id, CheckKind::Require, sent, None, None)
                     .await?
@@ -604,12 +623,18 @@ impl Run<'_> {
             }
         }
         for (position, action) in step.actions.iter().enumerate() {
-            if done.contains(&position) {
+            if done.contains(&position) || !self.action_taken(step, position, branches).await? {
                 continue;
             }
             match action {
                 PlanAction::Run { .. } => {
                     if let Err(why) = self.run_planned(&step.id, action).await? {
+                        return Ok((StepStatus::Failed, Some(why)));
+                    }
+                    self.action_done(step, position)?;
+                }
+                PlanAction::Wait { .. } => {
+                    if let Err(why) = self.wait(&step.id, action).await? {
                         return Ok((StepStatus::Failed, Some(why)));
                     }
                     self.action_done(step, position)?;
@@ -643,7 +668,7 @@ impl Run<'_> {
                 | PlanAction::Ensure { .. } => {}
             }
         }
-        for action in &step.actions {
+        for (position, action) in step.actions.iter().enumerate() {
             if let PlanAction::Ensure {
                 sent,
                 within_ms,
@@ -651,6 +676,7 @@ impl Run<'_> {
                 message,
                 ..
             } = action
+                && self.action_taken(step, position, branches).await?
             {
                 let within = within_ms.map(Duration::from_millis);
                 let every = every_ms.map(Duration::from_millis);
@@ -877,6 +903,9 @@ impl Run<'_> {
                 PlanAction::Run { .. } => {
                     let _ = self.run_planned("finally", action).await?;
                 }
+                PlanAction::Wait { .. } => {
+                    let _ = self.wait("finally", action).await?;
+                }
                 PlanAction::RestartShell { .. } => {
                     self.start_shell("restart shell in finally").await?
                 }
@@ -1079,12 +1108,9 @@ pub async fn check_only(plan: &Plan, config: &RunConfig) -> Result<Vec<StepCheck
         let would_run = step
             .actions
             .iter()
-            .filter_map(|a| {
-                if let PlanAction::Run { sent, .. } = a {
-                    Some(sent.clone())
-                } else {
-                    None
-                }
+            .filter_map(|a| match a {
+                PlanAction::Run { sent, .. } | PlanAction::Wait { sent, .. } => Some(sent.clone()),
+                _ => None,
             })
             .collect();
         report.push(StepCheck {
