@@ -28,6 +28,7 @@ use crate::redact::Redactor;
 use crate::sink::{Sink, watch};
 use crate::window::{Windows, duration, millis};
 pub use branch::NOT_TAKEN;
+pub use wait::wait_command;
 
 /// The error of a step stopped by Ctrl-C.
 pub const INTERRUPTED: &str = "interrupted by the operator (Ctrl-C); resume the run to go on";

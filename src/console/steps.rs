@@ -2,6 +2,7 @@
 //! starts, its output follows under it, and its result closes it.
 
 use tejun_runtime::event::{RunEvent, StepStatus, WaitOutcome};
+use tejun_runtime::execute::wait_command;
 use tejun_runtime::host::RunState;
 
 use super::{INDENT, code_lines};
@@ -57,6 +58,9 @@ pub(super) fn render(event: &RunEvent, total: usize, paint: Paint) -> Option<Vec
                     paint.paint(Tone::Dim, &format!("[{step}]"))
                 ),
             ]
+        }
+        RunEvent::CommandStart { code, .. } if wait_command(code).is_some() => {
+            under("wait", code_lines(wait_command(code).unwrap_or(code)), "")
         }
         RunEvent::CommandStart { code, attempt, .. } => {
             let keyword = if *attempt > 1 {

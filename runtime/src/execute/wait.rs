@@ -8,10 +8,22 @@ use super::{INTERRUPTED, Run, RunError};
 use crate::event::{CheckKind, RunEvent, WaitOutcome};
 use crate::plan::PlanAction;
 
+/// What comes before a wait's command in the code sent at each attempt.
+const BEFORE: &str = "$global:Result = $null\n. {\n";
+/// What comes after it.
+const AFTER: &str = "\n} | Tee-Object -Variable global:Result";
+
 /// The command as sent at each attempt: run dot-sourced like a `run` block, its output shown as
-/// it comes and kept in the global `$Result` for the conditions.
+/// it comes and kept in the global `$Result` for the conditions (`$null` when it returns nothing,
+/// which `Tee-Object` alone would not set).
 pub(super) fn with_result(sent: &str) -> String {
-    format!("$global:Result = $null\n. {{\n{sent}\n}} | Tee-Object -Variable global:Result")
+    format!("{BEFORE}{sent}{AFTER}")
+}
+
+/// The command of a wait's attempt, for people: the code of a `command_start` without what keeps
+/// its output in `$Result`; `None` for the code of anything but a wait.
+pub fn wait_command(code: &str) -> Option<&str> {
+    code.strip_prefix(BEFORE)?.strip_suffix(AFTER)
 }
 
 impl Run<'_> {
