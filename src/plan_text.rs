@@ -214,14 +214,13 @@ fn write_arms(
         };
         if before.get(depth).is_none_or(|b| b.branch != g.branch) {
             let otherwise = if branch.arms.iter().any(|a| a.condition.is_none()) {
-                ""
+                ", else `else`"
             } else {
-                "; nothing of it runs when no condition holds"
+                ", or none"
             };
             writeln!(
                 out,
-                "
-{pad}if (line {}): decided at run time, one arm runs{otherwise}",
+                "\n{pad}if (line {}), decided at run time: the first arm whose condition holds runs{otherwise}",
                 branch.line
             )
             .ok();
