@@ -199,3 +199,35 @@ fn a_failing_command_fails_the_wait_at_once() {
         "{end}"
     );
 }
+
+#[test]
+fn a_resume_starts_the_wait_again_from_its_first_attempt() {
+    let case = Case::with_states(&readiness(2, true), &["Busy"]);
+    let out = case.tejun(&["run", "case.runbook"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(case.outcomes(), ["pending", "exhausted"]);
+
+    // The pool became ready meanwhile; the wait is one action, so it starts over.
+    std::fs::write(case.dir.path().join("states.txt"), "Busy\nBusy\nReady").unwrap();
+    let out = case.tejun(&["resume", &case.run_id()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let attempts: Vec<(u64, String)> = case
+        .events("wait_attempt")
+        .iter()
+        .map(|e| {
+            (
+                e["attempt"].as_u64().unwrap(),
+                e["outcome"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        attempts,
+        [
+            (1, "pending".to_owned()),
+            (2, "exhausted".to_owned()),
+            (1, "done".to_owned())
+        ]
+    );
+    assert_eq!(case.file("result.txt"), "PSCustomObject 3 Ready");
+}
