@@ -291,3 +291,41 @@ fn the_plan_shows_every_arm_as_decided_at_run_time() {
     );
     assert!(plan["steps"][0].get("decided_by").is_none());
 }
+
+#[test]
+fn an_inner_branch_is_decided_only_when_its_outer_arm_is_taken() {
+    let runbook = r#"runbook nested {
+  if { Test-Path outer.txt } {
+    if { Test-Path inner.txt } {
+      step x "X" { run { Add-Content -Path log.txt -Value 'x' } }
+    } else {
+      step y "Y" { run { Add-Content -Path log.txt -Value 'y' } }
+    }
+  } else {
+    step z "Z" { run { Add-Content -Path log.txt -Value 'z' } }
+  }
+}
+"#;
+    let case = Case::new(runbook);
+    let out = case.tejun(&["run", "case.runbook"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(case.log(), ["z"]);
+    // The inner condition is never evaluated: its arm's outer arm was not taken.
+    let decided = case.events("branch_decided");
+    assert_eq!(decided.len(), 1, "{decided:?}");
+    assert_eq!(decided[0]["branch"], 0);
+    assert_eq!(decided[0]["arm"], 1);
+
+    let case = Case::new(runbook);
+    case.touch("outer.txt");
+    let out = case.tejun(&["run", "case.runbook"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(case.log(), ["y"]);
+    let arms: Vec<(u64, u64)> = case
+        .events("branch_decided")
+        .iter()
+        .map(|e| (e["branch"].as_u64().unwrap(), e["arm"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(arms, [(0, 0), (1, 1)]);
+    assert_eq!(case.not_taken(), ["x", "z"]);
+}
