@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use tejun_runtime::plan::{Plan, PlanAction, PlanLoop, PlanStep};
+use tejun_runtime::plan::{Guard, Plan, PlanAction, PlanBranch, PlanLoop, PlanStep};
 
 /// Renders a plan as text. With `quotes`, each step shows the document's text too.
 pub(crate) fn render(plan: &Plan, quotes: bool) -> String {
@@ -95,6 +95,7 @@ pub(crate) fn render(plan: &Plan, quotes: bool) -> String {
     .ok();
     let number_width = plan.steps.len().to_string().len();
     let mut previous: Option<&PlanStep> = None;
+    let mut arms_before: Vec<Guard> = Vec::new();
     for (position, step) in plan.steps.iter().enumerate() {
         let before = previous.map_or(&[][..], |p| p.items.as_slice());
         let same = step
@@ -124,7 +125,12 @@ pub(crate) fn render(plan: &Plan, quotes: bool) -> String {
                 .ok();
             }
         }
-        write_step(&mut out, step, number_width, quotes);
+        let arms = chain(step.decided_by, &plan.branches);
+        write_arms(&mut out, &arms_before, &arms, &plan.branches, "");
+        let mut text = String::new();
+        write_step(&mut text, step, &plan.branches, number_width, quotes);
+        out.push_str(&indented(&text, arms.len()));
+        arms_before = arms;
         previous = Some(step);
     }
     for l in plan.loops.iter().filter(|l| l.at >= plan.steps.len()) {
@@ -179,7 +185,79 @@ fn write_loop(out: &mut String, l: &PlanLoop, number_width: usize) {
     .ok();
 }
 
-fn write_step(out: &mut String, step: &PlanStep, number_width: usize, quotes: bool) {
+/// The arms of branches decided at run time around `guard`, outer first.
+fn chain(guard: Option<Guard>, branches: &[PlanBranch]) -> Vec<Guard> {
+    let mut arms = Vec::new();
+    let mut at = guard;
+    while let Some(g) = at {
+        arms.insert(0, g);
+        at = branches.get(g.branch).and_then(|b| b.decided_by);
+    }
+    arms
+}
+
+/// The headings of the branches and arms entered between one step (or action) and the next:
+/// a branch decided at run time shows its line, then each arm its condition, its steps indented
+/// under it.
+fn write_arms(
+    out: &mut String,
+    before: &[Guard],
+    now: &[Guard],
+    branches: &[PlanBranch],
+    lead: &str,
+) {
+    let same = now.iter().zip(before).take_while(|(a, b)| a == b).count();
+    for (depth, g) in now.iter().enumerate().skip(same) {
+        let pad = format!("{lead}{}", "  ".repeat(depth));
+        let Some(branch) = branches.get(g.branch) else {
+            continue;
+        };
+        if before.get(depth).is_none_or(|b| b.branch != g.branch) {
+            let otherwise = if branch.arms.iter().any(|a| a.condition.is_none()) {
+                ", else `else`"
+            } else {
+                ", or none"
+            };
+            writeln!(
+                out,
+                "\n{pad}if (line {}), decided at run time: the first arm whose condition holds runs{otherwise}",
+                branch.line
+            )
+            .ok();
+        }
+        let label = match branch.arms.get(g.arm).and_then(|a| a.condition.as_ref()) {
+            Some(c) if g.arm == 0 => format!("if {{ {} }}", c.sent.replace('\n', " ")),
+            Some(c) => format!("else if {{ {} }}", c.sent.replace('\n', " ")),
+            None => "else".to_owned(),
+        };
+        writeln!(out, "{pad}  {label}:").ok();
+    }
+}
+
+/// `text` with every line that is not empty moved right by `depth` levels.
+fn indented(text: &str, depth: usize) -> String {
+    if depth == 0 {
+        return text.to_owned();
+    }
+    let pad = "    ".repeat(depth);
+    text.split_inclusive('\n')
+        .map(|l| {
+            if l.trim().is_empty() {
+                l.to_owned()
+            } else {
+                format!("{pad}{l}")
+            }
+        })
+        .collect()
+}
+
+fn write_step(
+    out: &mut String,
+    step: &PlanStep,
+    branches: &[PlanBranch],
+    number_width: usize,
+    quotes: bool,
+) {
     let mut tags = Vec::new();
     if let Some(doc) = &step.doc {
         tags.push(format!("doc {doc}"));
@@ -210,8 +288,22 @@ fn write_step(out: &mut String, step: &PlanStep, number_width: usize, quotes: bo
             }
         }
     }
-    for action in &step.actions {
-        write_action(out, action, number_width);
+    let mut arms_before = Vec::new();
+    for (position, action) in step.actions.iter().enumerate() {
+        let guard = step
+            .guarded
+            .iter()
+            .find(|g| g.action == position)
+            .map(|g| Guard {
+                branch: g.branch,
+                arm: g.arm,
+            });
+        let arms = chain(guard, branches);
+        write_arms(out, &arms_before, &arms, branches, &indent);
+        let mut text = String::new();
+        write_action(&mut text, action, number_width);
+        out.push_str(&indented(&text, arms.len()));
+        arms_before = arms;
     }
 }
 
@@ -307,6 +399,42 @@ fn write_action(out: &mut String, action: &PlanAction, number_width: usize) {
             line("skip if", written, String::new());
             if sent != written {
                 line("sends", sent, String::new());
+            }
+        }
+        PlanAction::Wait {
+            written,
+            sent,
+            until,
+            give_up,
+            every_ms,
+            attempts,
+            timeout_ms,
+            message,
+            ..
+        } => {
+            let mut notes = vec![
+                format!("every {}", duration(*every_ms)),
+                format!("at most {attempts} attempts"),
+            ];
+            if let Some(t) = timeout_ms {
+                notes.push(format!("timeout {}", duration(*t)));
+            }
+            line("wait", written, note(&notes));
+            if sent != written {
+                line("sends", sent, String::new());
+            }
+            line("until", &until.written, String::new());
+            if until.sent != until.written {
+                line("sends", &until.sent, String::new());
+            }
+            for g in give_up {
+                line("give up", &g.written, format!("   ({})", g.name));
+                if g.sent != g.written {
+                    line("sends", &g.sent, String::new());
+                }
+            }
+            if let Some(m) = message {
+                line("  else", m, String::new());
             }
         }
         PlanAction::RestartShell { .. } => line(

@@ -227,6 +227,13 @@ fn prepare(args: &ResumeArgs, color: bool) -> Result<u8, String> {
         confirmed,
         forced,
         done_actions,
+        // Branches decided at run time keep the arm they took; a changed runbook's branches
+        // may be numbered differently, so a forced resume decides them again.
+        decisions: if forced {
+            Default::default()
+        } else {
+            history.decisions.clone()
+        },
     };
     let by = args.by.clone().unwrap_or_else(operator_name);
     let mut console = CliConsole::new(args.output == OutputMode::Json, args.yes, by, &plan);

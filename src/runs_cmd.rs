@@ -208,7 +208,12 @@ fn describe(e: &serde_json::Value) -> String {
             } else {
                 "failed"
             };
-            let mut line = format!("  run {} → {verdict} ({})", s("code"), s("state"));
+            let code = s("code");
+            let (keyword, code) = match tejun_runtime::execute::wait_command(&code) {
+                Some(command) => ("wait", command.to_owned()),
+                None => ("run", code.clone()),
+            };
+            let mut line = format!("  {keyword} {code} → {verdict} ({})", s("state"));
             if let Some(f) = e["failure"].as_str() {
                 line.push_str(&format!(": {}", f.lines().next().unwrap_or("")));
             }
@@ -219,6 +224,29 @@ fn describe(e: &serde_json::Value) -> String {
             e["action"].as_u64().map_or(0, |a| a + 1),
             s("step")
         ),
+        "wait_attempt" => {
+            let mut line = format!(
+                "  wait attempt {} of {}: {}",
+                e["attempt"],
+                e["of"],
+                s("outcome")
+            );
+            if let Some(name) = e["give_up"].as_str() {
+                line.push_str(&format!(" ({name})"));
+            }
+            line
+        }
+        "branch_decided" => match e["arm"].as_u64() {
+            Some(arm) => format!(
+                "  if at line {}: arm {} taken{}",
+                e["line"],
+                arm + 1,
+                e["condition"]
+                    .as_str()
+                    .map_or(" (else)".to_owned(), |c| format!(": {c}"))
+            ),
+            None => format!("  if at line {}: no arm taken", e["line"]),
+        },
         "shell_lost" => format!("  PowerShell session lost: {}", s("reason")),
         "window_warning" => format!(
             "  window `{}` past its limit: {}",

@@ -410,3 +410,42 @@ fn plan_of_an_empty_loop_says_it_runs_zero_times() {
     );
     assert!(text.contains("0 steps"), "{text}");
 }
+
+#[test]
+fn plan_shows_a_wait_and_both_arms_of_a_branch_decided_at_run_time() {
+    let mut cmd = tejun();
+    cmd.args([
+        "plan",
+        "fixtures/parse/ok/if.runbook",
+        "-p",
+        "Pool=pool01.contoso.local",
+    ])
+    .current_dir(env!("CARGO_MANIFEST_DIR"));
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    insta::assert_snapshot!("plan_if", text);
+
+    let mut cmd = tejun();
+    cmd.args([
+        "plan",
+        "fixtures/parse/ok/wait.runbook",
+        "-p",
+        "Pool=pool01.contoso.local",
+    ])
+    .current_dir(env!("CARGO_MANIFEST_DIR"));
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    insta::assert_snapshot!("plan_wait", text);
+}

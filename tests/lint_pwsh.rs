@@ -384,3 +384,19 @@ fn a_loops_expression_is_parsed_like_every_block() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].0, 2, "{found:?}");
 }
+
+#[test]
+fn a_waits_blocks_and_an_ifs_conditions_are_parsed_like_every_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("wait.runbook");
+    std::fs::write(
+        &file,
+        "runbook wait {\n  step s \"S\" {\n    wait { Get-Date | } until { $Result -eq }\n      give up \"Never\" { $Result -and }\n    if { Test-Path | } { run { Write-Output x } }\n    ensure { $true }\n  }\n}\n",
+    )
+    .unwrap();
+    let out = lint(&[&file], &[]);
+    assert_code(&out, 1);
+    let found = tj001(&report(&out), 0);
+    let lines: Vec<u64> = found.iter().map(|f| f.0).collect();
+    assert_eq!(lines, [3, 3, 4, 5], "{found:?}");
+}

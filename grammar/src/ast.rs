@@ -76,6 +76,8 @@ pub enum Item {
     When(When),
     /// `match PARAM { ... }`.
     Match(Match),
+    /// `if { ... } { ... } else ...`: decided at run time.
+    If(If),
 }
 
 impl Item {
@@ -93,6 +95,7 @@ impl Item {
             Item::Action(a) => a.span(),
             Item::When(w) => w.span,
             Item::Match(m) => m.span,
+            Item::If(i) => i.span,
         }
     }
 }
@@ -406,6 +409,8 @@ pub struct Quote {
 pub enum Action {
     /// `run { ... }`.
     Run(Run),
+    /// `wait { ... } until { ... }`.
+    Wait(Wait),
     /// `manual "..."`.
     Manual(Manual),
     /// `require { ... }`.
@@ -423,6 +428,7 @@ impl Action {
     pub fn span(&self) -> Span {
         match self {
             Action::Run(r) => r.span,
+            Action::Wait(w) => w.span,
             Action::Manual(m) => m.span,
             Action::Require(c) | Action::Ensure(c) => c.span,
             Action::SkipIf(s) => s.span,
@@ -434,6 +440,7 @@ impl Action {
     pub fn keyword(&self) -> &'static str {
         match self {
             Action::Run(_) => "run",
+            Action::Wait(_) => "wait",
             Action::Manual(_) => "manual",
             Action::Require(_) => "require",
             Action::Ensure(_) => "ensure",
@@ -442,13 +449,29 @@ impl Action {
         }
     }
 
-    /// The PowerShell code the action carries, if any.
+    /// The PowerShell code the action carries, if any: for `wait`, its command.
     pub fn code(&self) -> Option<&Code> {
         match self {
             Action::Run(r) => Some(&r.code),
+            Action::Wait(w) => Some(&w.code),
             Action::Require(c) | Action::Ensure(c) => Some(&c.code),
             Action::SkipIf(s) => Some(&s.code),
             Action::Manual(_) | Action::RestartShell(_) => None,
+        }
+    }
+}
+
+/// Every PowerShell block the action carries, in source order: a `wait` has its command, its
+/// `until` and its give-up conditions.
+impl Action {
+    /// The blocks, in source order.
+    pub fn codes(&self) -> Vec<&Code> {
+        match self {
+            Action::Wait(w) => std::iter::once(&w.code)
+                .chain(std::iter::once(&w.until))
+                .chain(w.give_up.iter().map(|g| &g.code))
+                .collect(),
+            other => other.code().into_iter().collect(),
         }
     }
 }
@@ -484,6 +507,48 @@ pub struct Retries {
 pub struct AcceptExit {
     /// The accepted exit codes.
     pub codes: Vec<i64>,
+    /// The whole option.
+    pub span: Span,
+}
+
+/// `wait { ... } until { ... } every D attempts N timeout D give up "NAME" { ... } message "..."`:
+/// a command run until a condition on its output (`$Result`) holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Wait {
+    /// The PowerShell to run at each attempt.
+    pub code: Code,
+    /// The condition that ends the wait successfully.
+    pub until: Code,
+    /// The pause between attempts.
+    pub every: Option<Duration>,
+    /// How many times the command runs at most.
+    pub attempts: Option<Attempts>,
+    /// How long each run of the command may take.
+    pub timeout: Option<Duration>,
+    /// Conditions that end the wait with a failure, checked in order after each attempt.
+    pub give_up: Vec<GiveUp>,
+    /// What to say when the attempts run out.
+    pub message: Option<Text>,
+    /// The whole action.
+    pub span: Span,
+}
+
+/// `attempts N`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempts {
+    /// How many times the command runs at most.
+    pub count: u32,
+    /// The whole option.
+    pub span: Span,
+}
+
+/// `give up "NAME" { ... }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GiveUp {
+    /// The name the journal and the failure give.
+    pub name: Text,
+    /// The condition.
+    pub code: Code,
     /// The whole option.
     pub span: Span,
 }
@@ -546,6 +611,29 @@ pub struct When {
 pub struct WhenArm {
     /// The condition.
     pub cond: Cond,
+    /// What it guards.
+    pub body: Body,
+    /// The whole arm.
+    pub span: Span,
+}
+
+/// `if { ... } { ... } else if { ... } { ... } else { ... }`: a branch whose PowerShell conditions
+/// are evaluated when the run reaches it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct If {
+    /// The `if` and `else if` arms, in order.
+    pub arms: Vec<IfArm>,
+    /// The `else` body.
+    pub otherwise: Option<Body>,
+    /// The whole branch.
+    pub span: Span,
+}
+
+/// One `if { CONDITION } { ... }` arm.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IfArm {
+    /// The PowerShell condition.
+    pub code: Code,
     /// What it guards.
     pub body: Body,
     /// The whole arm.

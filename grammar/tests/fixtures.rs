@@ -153,6 +153,14 @@ fn trailing_space(items: &[Item], src: &str, name: &str, wrong: &mut Vec<String>
                     trailing_space(&arm.body.items, src, name, wrong);
                 }
             }
+            Item::If(i) => {
+                for arm in &i.arms {
+                    trailing_space(&arm.body.items, src, name, wrong);
+                }
+                if let Some(body) = &i.otherwise {
+                    trailing_space(&body.items, src, name, wrong);
+                }
+            }
             _ => {}
         }
     }
@@ -192,9 +200,14 @@ fn check_spans(items: &[Item], src: &str, name: &str) {
             Item::Step(step) => check_spans(&step.items, src, name),
             Item::Foreach(f) => check_spans(&f.items, src, name),
             Item::Finally(f) => check_spans(&f.items, src, name),
-            Item::Action(action) => {
-                if let Some(c) = action.code() {
-                    code(c);
+            Item::Action(action) => action.codes().into_iter().for_each(code),
+            Item::If(i) => {
+                for arm in &i.arms {
+                    code(&arm.code);
+                    check_spans(&arm.body.items, src, name);
+                }
+                if let Some(body) = &i.otherwise {
+                    check_spans(&body.items, src, name);
                 }
             }
             Item::When(w) => {
@@ -331,6 +344,18 @@ fn item(out: &mut String, item: &Item, depth: usize) {
                 body(out, otherwise, depth + 1);
             }
         }
+        Item::If(i) => {
+            for (n, arm) in i.arms.iter().enumerate() {
+                let keyword = if n == 0 { "if" } else { "else if" };
+                writeln!(out, "{pad}{keyword}").unwrap();
+                code_lines(out, &arm.code, &pad);
+                body(out, &arm.body, depth + 1);
+            }
+            if let Some(otherwise) = &i.otherwise {
+                writeln!(out, "{pad}else").unwrap();
+                body(out, otherwise, depth + 1);
+            }
+        }
         Item::Match(m) => {
             writeln!(out, "{pad}match {}", m.param.value).unwrap();
             for arm in &m.arms {
@@ -375,6 +400,20 @@ fn action(out: &mut String, action: &Action, depth: usize) {
                 write!(out, " accept exit {}", codes.join(", ")).unwrap();
             }
         }
+        Action::Wait(wait) => {
+            if let Some(every) = wait.every {
+                write!(out, " every {}ms", every.millis).unwrap();
+            }
+            if let Some(attempts) = wait.attempts {
+                write!(out, " attempts {}", attempts.count).unwrap();
+            }
+            if let Some(t) = wait.timeout {
+                write!(out, " timeout {}ms", t.millis).unwrap();
+            }
+            if let Some(message) = &wait.message {
+                write!(out, " message {}", text(message)).unwrap();
+            }
+        }
         Action::Manual(m) => write!(out, " {}", text(&m.instruction)).unwrap(),
         Action::Require(check) | Action::Ensure(check) => {
             if let Some(poll) = &check.poll {
@@ -391,17 +430,30 @@ fn action(out: &mut String, action: &Action, depth: usize) {
     }
     out.push('\n');
     if let Some(code) = action.code() {
-        for line in code.text.lines() {
-            writeln!(out, "{pad}  | {line}").unwrap();
+        code_lines(out, code, &pad);
+    }
+    if let Action::Wait(wait) = action {
+        writeln!(out, "{pad}  until").unwrap();
+        code_lines(out, &wait.until, &pad);
+        for g in &wait.give_up {
+            writeln!(out, "{pad}  give up {}", text(&g.name)).unwrap();
+            code_lines(out, &g.code, &pad);
         }
-        for ph in &code.placeholders {
-            let place = if ph.in_string {
-                "in a string"
-            } else {
-                "in code"
-            };
-            writeln!(out, "{pad}  placeholder {} {place}", ph.text).unwrap();
-        }
+    }
+}
+
+/// A block's code as sent, and its placeholders.
+fn code_lines(out: &mut String, code: &Code, pad: &str) {
+    for line in code.text.lines() {
+        writeln!(out, "{pad}  | {line}").unwrap();
+    }
+    for ph in &code.placeholders {
+        let place = if ph.in_string {
+            "in a string"
+        } else {
+            "in code"
+        };
+        writeln!(out, "{pad}  placeholder {} {place}", ph.text).unwrap();
     }
 }
 

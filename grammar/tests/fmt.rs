@@ -63,7 +63,7 @@ fn shape(ast: &Ast) -> String {
 fn code_texts(items: &[Item], out: &mut Vec<String>) {
     for item in items {
         match item {
-            Item::Action(action) => out.extend(action.code().map(|c| c.text.clone())),
+            Item::Action(action) => out.extend(action.codes().iter().map(|c| c.text.clone())),
             Item::Step(step) => code_texts(&step.items, out),
             Item::Foreach(f) => {
                 if let tejun_grammar::ast::LoopSource::Run(code) = &f.source {
@@ -83,6 +83,15 @@ fn code_texts(items: &[Item], out: &mut Vec<String>) {
             Item::Match(m) => {
                 for arm in &m.arms {
                     code_texts(&arm.body.items, out);
+                }
+            }
+            Item::If(i) => {
+                for arm in &i.arms {
+                    out.push(arm.code.text.clone());
+                    code_texts(&arm.body.items, out);
+                }
+                if let Some(body) = &i.otherwise {
+                    code_texts(&body.items, out);
                 }
             }
             _ => {}

@@ -74,6 +74,35 @@ pub enum RunEvent {
         /// The line of the runbook where the loop starts.
         line: usize,
     },
+    /// The run reached a branch decided at run time (`if { ... }`) and evaluated its conditions
+    /// in order (each a `check` event of kind `if` before this): the arm it takes.
+    BranchDecided {
+        /// The step where the branch was decided (the first step of the branch, or the step
+        /// whose actions it holds).
+        step: String,
+        /// The branch's `id` in the plan's `branches`.
+        branch: usize,
+        /// The arm taken, from 0 (the `else` arm last); `null` when no condition held and there
+        /// is no `else`.
+        arm: Option<usize>,
+        /// The condition of the arm taken, as sent; `null` for `else` or no arm.
+        condition: Option<String>,
+        /// The line of the runbook where the branch starts.
+        line: usize,
+    },
+    /// An attempt of a `wait` ended: its command ran and its conditions were evaluated.
+    WaitAttempt {
+        /// The step.
+        step: String,
+        /// The attempt, from 1.
+        attempt: u32,
+        /// How many attempts the wait allows.
+        of: u32,
+        /// `pending` (another attempt follows), `done`, `give_up` or `exhausted`.
+        outcome: WaitOutcome,
+        /// For `give_up`: the name of the condition that held.
+        give_up: Option<String>,
+    },
     /// A step began.
     StepStart {
         /// Its position, from 1.
@@ -329,6 +358,37 @@ pub enum CheckKind {
     Ensure,
     /// A loop's health gate, between two items.
     Gate,
+    /// The condition of an arm of a branch decided at run time.
+    If,
+    /// A wait's `until`.
+    Until,
+    /// A wait's `give up` condition.
+    GiveUp,
+}
+
+/// How an attempt of a `wait` ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitOutcome {
+    /// `until` does not hold yet and attempts remain: another follows after the pause.
+    Pending,
+    /// `until` holds: the wait is over and the step goes on.
+    Done,
+    /// A give-up condition holds: the step fails.
+    GiveUp,
+    /// `until` does not hold and this was the last attempt: the step fails.
+    Exhausted,
+}
+
+impl std::fmt::Display for WaitOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(match self {
+            WaitOutcome::Pending => "not yet",
+            WaitOutcome::Done => "done",
+            WaitOutcome::GiveUp => "give up",
+            WaitOutcome::Exhausted => "attempts exhausted",
+        })
+    }
 }
 
 impl CheckKind {
@@ -339,6 +399,9 @@ impl CheckKind {
             CheckKind::Require => "require",
             CheckKind::Ensure => "ensure",
             CheckKind::Gate => "gate",
+            CheckKind::If => "if",
+            CheckKind::Until => "until",
+            CheckKind::GiveUp => "give_up",
         }
     }
 }
@@ -428,6 +491,20 @@ mod tests {
                 doc: Some(s()),
                 title: s(),
                 target: Some(s()),
+            },
+            RunEvent::BranchDecided {
+                step: "a".into(),
+                branch: 0,
+                arm: Some(1),
+                condition: Some(s()),
+                line: 1,
+            },
+            RunEvent::WaitAttempt {
+                step: "a".into(),
+                attempt: 1,
+                of: 3,
+                outcome: WaitOutcome::GiveUp,
+                give_up: Some(s()),
             },
             RunEvent::Check {
                 step: "a".into(),
@@ -543,6 +620,8 @@ mod tests {
             | RunEvent::LoopStart { .. }
             | RunEvent::ShellStart { .. }
             | RunEvent::StepStart { .. }
+            | RunEvent::BranchDecided { .. }
+            | RunEvent::WaitAttempt { .. }
             | RunEvent::Check { .. }
             | RunEvent::Manual { .. }
             | RunEvent::CommandStart { .. }
@@ -565,7 +644,7 @@ mod tests {
     fn every_event_can_be_masked_and_nothing_of_the_secret_is_left() {
         let redactor = Redactor::new(&["s3cret".into()]);
         let events = every_event();
-        assert_eq!(events.len(), 21, "one sample per event");
+        assert_eq!(events.len(), 23, "one sample per event");
         for event in events {
             assert!(sampled(&event));
             let masked = redactor

@@ -5,7 +5,11 @@
 //! failing fails the step), the step's commands, manual instructions and restarts in the order
 //! written, then every `ensure` (polled when it has `within`).
 
+mod branch;
+mod wait;
+
 use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -19,11 +23,14 @@ use crate::host::{Host, HostConfig, HostError, Outcome, RunState, Stream, Stream
 use crate::inventory::{Inventory, Transport};
 use crate::journal::{Journal, new_run_id};
 use crate::lock::{Holder, LockError, RunLock};
-use crate::plan::{Plan, PlanAction, PlanStep};
+use crate::plan::{Plan, PlanAction, PlanBranch, PlanStep};
+
 use crate::redact::Redactor;
 use crate::remote::{self, SessionState};
 use crate::sink::{Sink, watch};
 use crate::window::{Windows, duration, millis};
+pub use branch::NOT_TAKEN;
+pub use wait::wait_command;
 
 /// The error of a step stopped by Ctrl-C.
 pub const INTERRUPTED: &str = "interrupted by the operator (Ctrl-C); resume the run to go on";
@@ -61,6 +68,9 @@ pub struct Resume {
     pub done_actions: std::collections::BTreeSet<usize>,
     /// Whether the runbook changed and the resume was forced.
     pub forced: bool,
+    /// The branches decided at run time that the run already decided (`branch_decided`), by
+    /// id, with the arm taken: reused, never evaluated again.
+    pub decisions: BTreeMap<usize, Option<usize>>,
 }
 
 /// What a run needs besides the plan.
@@ -267,6 +277,7 @@ pub async fn resume(
         Journal::open(&resume.dir).map_err(|source| RunError::journal(&resume.dir, source))?;
     let mut run = Run::new(plan, config, console, journal);
     run.preconfirmed = resume.confirmed.clone();
+    run.decisions = resume.decisions.clone().into_iter().collect();
     let from_step = plan
         .steps
         .get(resume.from)
@@ -307,6 +318,7 @@ impl<'a> Run<'a> {
             loop_vars: Vec::new(),
             target: None,
             selected: None,
+            decisions: HashMap::new(),
         }
     }
 
@@ -394,7 +406,7 @@ impl<'a> Run<'a> {
                 target: step.target.clone(),
             })?;
             run.sink.emit_all(opened)?;
-            let (status, error) = run.step(step, &done_actions).await?;
+            let (status, error) = run.step(step, &done_actions, &plan.branches).await?;
             done_actions.clear();
             run.emit(RunEvent::StepEnd {
                 step: step.id.clone(),
@@ -501,6 +513,8 @@ struct Run<'a> {
     /// The target remote commands go to in the hosted PowerShell, with the variable names it
     /// copies there (what [`remote::select`] last set).
     selected: Option<(String, Vec<String>)>,
+    /// The branches decided at run time decided so far, by id, with the arm taken.
+    decisions: HashMap<usize, Option<usize>>,
 }
 
 impl Run<'_> {
@@ -639,6 +653,7 @@ impl Run<'_> {
         &mut self,
         step: &PlanStep,
         done: &std::collections::BTreeSet<usize>,
+        branches: &[PlanBranch],
     ) -> Result<(StepStatus, Option<String>), RunError> {
         let loop_vars: Vec<(String, Value)> = step
             .items
@@ -653,9 +668,13 @@ impl Run<'_> {
             }
         }
         self.target = step.target.clone();
+        if !self.taken(step.decided_by, branches, &step.id).await? {
+            return Ok((StepStatus::Skipped, Some(NOT_TAKEN.to_owned())));
+        }
         let under_way = !done.is_empty();
-        for action in step.actions.iter().filter(|_| !under_way) {
+        for (position, action) in step.actions.iter().enumerate().filter(|_| !under_way) {
             if let PlanAction::SkipIf { sent, .. } = action
+                && self.action_taken(step, position, branches).await?
                 && self
                     .check(&step.id, CheckKind::SkipIf, sent, None, None)
                     .await?
@@ -663,8 +682,9 @@ impl Run<'_> {
                 return Ok((StepStatus::Skipped, None));
             }
         }
-        for action in step.actions.iter().filter(|_| !under_way) {
+        for (position, action) in step.actions.iter().enumerate().filter(|_| !under_way) {
             if let PlanAction::Require { sent, message, .. } = action
+                && self.action_taken(step, position, branches).await?
                 && !self
                     .check(&step.id, CheckKind::Require, sent, None, None)
                     .await?
@@ -676,12 +696,18 @@ impl Run<'_> {
             }
         }
         for (position, action) in step.actions.iter().enumerate() {
-            if done.contains(&position) {
+            if done.contains(&position) || !self.action_taken(step, position, branches).await? {
                 continue;
             }
             match action {
                 PlanAction::Run { .. } => {
                     if let Err(why) = self.run_planned(&step.id, action).await? {
+                        return Ok((StepStatus::Failed, Some(why)));
+                    }
+                    self.action_done(step, position)?;
+                }
+                PlanAction::Wait { .. } => {
+                    if let Err(why) = self.wait(&step.id, action).await? {
                         return Ok((StepStatus::Failed, Some(why)));
                     }
                     self.action_done(step, position)?;
@@ -724,7 +750,7 @@ impl Run<'_> {
                 | PlanAction::Ensure { .. } => {}
             }
         }
-        for action in &step.actions {
+        for (position, action) in step.actions.iter().enumerate() {
             if let PlanAction::Ensure {
                 sent,
                 within_ms,
@@ -732,6 +758,7 @@ impl Run<'_> {
                 message,
                 ..
             } = action
+                && self.action_taken(step, position, branches).await?
             {
                 let within = within_ms.map(Duration::from_millis);
                 let every = every_ms.map(Duration::from_millis);
@@ -1208,6 +1235,9 @@ impl Run<'_> {
                 PlanAction::Run { .. } => {
                     let _ = self.run_planned("finally", action).await?;
                 }
+                PlanAction::Wait { .. } => {
+                    let _ = self.wait("finally", action).await?;
+                }
                 PlanAction::RestartShell { .. } => {
                     self.start_shell("restart shell in finally").await?
                 }
@@ -1410,12 +1440,9 @@ pub async fn check_only(plan: &Plan, config: &RunConfig) -> Result<Vec<StepCheck
         let would_run = step
             .actions
             .iter()
-            .filter_map(|a| {
-                if let PlanAction::Run { sent, .. } = a {
-                    Some(sent.clone())
-                } else {
-                    None
-                }
+            .filter_map(|a| match a {
+                PlanAction::Run { sent, .. } | PlanAction::Wait { sent, .. } => Some(sent.clone()),
+                _ => None,
             })
             .collect();
         report.push(StepCheck {

@@ -1,7 +1,7 @@
 //! What a run's journal says about it: how it stands, where it stopped, and what `tejun resume`
 //! must not do again. `tejun runs`, `tejun show` and `tejun resume` all read a run through this.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A run as its journal tells it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -20,6 +20,8 @@ pub struct History {
     pub steps: HashMap<String, String>,
     /// Per step, the actions finished since the step last ended done or skipped.
     pub done_actions: HashMap<String, BTreeSet<usize>>,
+    /// The branches decided at run time, by id, with the arm taken (`None`: no arm).
+    pub decisions: BTreeMap<usize, Option<usize>>,
 }
 
 impl History {
@@ -35,6 +37,12 @@ impl History {
                 }
                 "resume" => history.status = "interrupted".into(),
                 "step_start" => history.step = text("step"),
+                "branch_decided" => {
+                    if let Some(branch) = entry["branch"].as_u64() {
+                        let arm = entry["arm"].as_u64().map(|a| a as usize);
+                        history.decisions.insert(branch as usize, arm);
+                    }
+                }
                 "action_done" => {
                     if let (Some(step), Some(action)) = (text("step"), entry["action"].as_u64()) {
                         history
@@ -115,6 +123,16 @@ mod tests {
         assert!(!h.done_actions.contains_key("a"));
         assert_eq!(h.done_actions["b"], BTreeSet::from([1]));
         assert_eq!(h.started.as_deref(), Some("t0"));
+    }
+
+    #[test]
+    fn branch_decisions_are_kept_with_no_arm_too() {
+        let h = history(&[
+            json!({"event": "run_start"}),
+            json!({"event": "branch_decided", "step": "a", "branch": 0, "arm": 1}),
+            json!({"event": "branch_decided", "step": "b", "branch": 2, "arm": null}),
+        ]);
+        assert_eq!(h.decisions, BTreeMap::from([(0, Some(1)), (2, None)]));
     }
 
     #[test]

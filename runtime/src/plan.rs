@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use tejun_grammar::Runbook;
 use tejun_grammar::ast::{
-    Action, Foreach, Item, LoopSource, OnTarget, Param, Pattern, TargetRef, TypeKind, Value,
+    Action, Body, Foreach, If, Item, LoopSource, OnTarget, Param, Pattern, TargetRef, TypeKind,
+    Value,
 };
 use tejun_grammar::code::{Code, Placeholder};
 
@@ -30,6 +31,10 @@ pub struct Plan {
     pub steps: Vec<PlanStep>,
     /// Every `foreach` the run reaches, each time it reaches it, with its items.
     pub loops: Vec<PlanLoop>,
+    /// Every `if` decided at run time, each time the run reaches it: the steps and actions of
+    /// all its arms are planned, each marked with the arm it belongs to (`decided_by`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub branches: Vec<PlanBranch>,
     /// The runbook's time windows over the planned steps.
     pub windows: Vec<PlanWindow>,
     /// Actions that run after a failed or aborted run.
@@ -100,6 +105,59 @@ pub struct PlanStep {
     pub actions: Vec<PlanAction>,
     /// The line of the runbook where it starts.
     pub line: usize,
+    /// The arm of a branch decided at run time that the step belongs to: it runs only when the
+    /// run takes that arm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<Guard>,
+    /// The actions inside branches decided at run time within the step: each runs only when
+    /// the run takes its arm.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub guarded: Vec<GuardedAction>,
+}
+
+/// An arm of a branch decided at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Guard {
+    /// The branch's `id` in [`Plan::branches`].
+    pub branch: usize,
+    /// The arm, from 0; the `else` arm comes after the `if` and `else if` arms.
+    pub arm: usize,
+}
+
+/// An action that belongs to an arm of a branch decided at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct GuardedAction {
+    /// The action's position among the step's actions, from 0.
+    pub action: usize,
+    /// The branch's id.
+    pub branch: usize,
+    /// The arm.
+    pub arm: usize,
+}
+
+/// An `if { CONDITION } { ... } else ...` decided when the run reaches it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanBranch {
+    /// Its position in [`Plan::branches`].
+    pub id: usize,
+    /// The line of the runbook where it starts.
+    pub line: usize,
+    /// For a branch among a step's actions: the step.
+    pub step: Option<String>,
+    /// The arms in order; the conditions are evaluated in this order and the first that holds
+    /// is taken, else the `else` arm (with no condition), else none.
+    pub arms: Vec<PlanArm>,
+    /// The arm of an enclosing branch decided at run time that this branch sits in.
+    pub decided_by: Option<Guard>,
+}
+
+/// One arm of a branch decided at run time.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanArm {
+    /// The condition, as written and as sent; `null` for `else`.
+    pub condition: Option<PlanExpression>,
+    /// The line of the runbook where the arm starts.
+    pub line: usize,
 }
 
 /// A loop's item for one planned step: the loop variable and its value.
@@ -136,6 +194,10 @@ pub struct PlanLoop {
     /// with ids without the item; `steps` holds none of them until [`Plan::expand`].
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub template: Vec<PlanStep>,
+    /// The ids of the branches decided at run time planned with the template: each item after
+    /// the first gets copies of them.
+    #[serde(skip)]
+    pub template_branches: Vec<usize>,
     /// The position in `steps` (from 0) of the loop's first step, or of the step after an
     /// empty loop (the number of steps when nothing follows).
     pub at: usize,
@@ -247,12 +309,51 @@ pub enum PlanAction {
         /// The line of the runbook.
         line: usize,
     },
+    /// Run a command until a condition on its output holds.
+    Wait {
+        /// The command as the runbook writes it.
+        written: String,
+        /// The command as it will be sent to PowerShell (each attempt keeps its output objects
+        /// in `$Result` as well).
+        sent: String,
+        /// The condition that ends the wait successfully.
+        until: PlanExpression,
+        /// The conditions that end it with a failure, in order.
+        give_up: Vec<PlanGiveUp>,
+        /// The pause between attempts, in milliseconds.
+        every_ms: u64,
+        /// How many times the command runs at most.
+        attempts: u32,
+        /// The limit of each run of the command, in milliseconds.
+        timeout_ms: Option<u64>,
+        /// What to say when the attempts run out.
+        message: Option<String>,
+        /// The line of the runbook.
+        line: usize,
+    },
     /// Close the hosted PowerShell and open a fresh one.
     RestartShell {
         /// The line of the runbook.
         line: usize,
     },
 }
+
+/// A `give up "NAME" { ... }` of a wait.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanGiveUp {
+    /// The name the journal and the failure give.
+    pub name: String,
+    /// The condition as written.
+    pub written: String,
+    /// The condition as sent.
+    pub sent: String,
+}
+
+/// The pause between a wait's attempts when it gives no `every`.
+pub const DEFAULT_WAIT_EVERY_MS: u64 = 10_000;
+
+/// How many times a wait runs its command when it gives no `attempts`.
+pub const DEFAULT_WAIT_ATTEMPTS: u32 = 3;
 
 /// A window over planned steps.
 #[derive(Debug, Clone, Serialize)]
@@ -285,9 +386,46 @@ impl Plan {
         let at = l.at;
         let count = l.items.len();
         let mut steps = Vec::new();
+        let template_branches = l.template_branches.clone();
+        let mut new_branches = Vec::new();
+        let next_id = self.branches.len();
         for (i, value) in l.items.iter().enumerate() {
+            // The first item uses the branches planned with the template; each other item gets
+            // copies of them, since each iteration decides its own.
+            let ids: std::collections::HashMap<usize, usize> = template_branches
+                .iter()
+                .enumerate()
+                .map(|(k, id)| {
+                    let new = if i == 0 {
+                        *id
+                    } else {
+                        next_id + new_branches.len() + k
+                    };
+                    (*id, new)
+                })
+                .collect();
+            if i > 0 {
+                let mut copies: Vec<PlanBranch> = template_branches
+                    .iter()
+                    .map(|id| {
+                        let mut b = self.branches[*id].clone();
+                        b.id = ids[id];
+                        if let Some(g) = &mut b.decided_by {
+                            g.branch = ids.get(&g.branch).copied().unwrap_or(g.branch);
+                        }
+                        b
+                    })
+                    .collect();
+                new_branches.append(&mut copies);
+            }
             for template in &l.template {
                 let mut step = template.clone();
+                if let Some(g) = &mut step.decided_by {
+                    g.branch = ids.get(&g.branch).copied().unwrap_or(g.branch);
+                }
+                for g in &mut step.guarded {
+                    g.branch = ids.get(&g.branch).copied().unwrap_or(g.branch);
+                }
                 step.id = format!("{}[{value}]", template.id);
                 step.items = vec![PlanItem {
                     var: l.var.clone(),
@@ -302,6 +440,7 @@ impl Plan {
                 steps.push(step);
             }
         }
+        self.branches.append(&mut new_branches);
         let added = steps.len();
         self.steps.splice(at..at, steps);
         for later in &mut self.loops[index + 1..] {
@@ -311,6 +450,11 @@ impl Plan {
         }
         for (i, step) in self.steps.iter_mut().enumerate() {
             step.index = i + 1;
+            for g in &step.guarded {
+                if let Some(b) = self.branches.get_mut(g.branch) {
+                    b.step = Some(step.id.clone());
+                }
+            }
         }
     }
 
@@ -340,6 +484,9 @@ pub fn plan(runbook: &Runbook, src: &str, values: &ParamValues) -> Plan {
         steps: Vec::new(),
         loops: Vec::new(),
         active: Vec::new(),
+        branches: Vec::new(),
+        guard: None,
+        action_guard: None,
     };
     planner.items(&runbook.ast.items, None);
     let planned: Vec<&str> = planner.steps.iter().map(|s| s.id.as_str()).collect();
@@ -369,6 +516,8 @@ pub fn plan(runbook: &Runbook, src: &str, values: &ParamValues) -> Plan {
             quotes: Vec::new(),
             actions: Vec::new(),
             line: 0,
+            decided_by: None,
+            guarded: Vec::new(),
         };
         planner.items(&f.items, Some(&mut scratch));
         finally = scratch.actions;
@@ -388,6 +537,7 @@ pub fn plan(runbook: &Runbook, src: &str, values: &ParamValues) -> Plan {
         params: runbook.params().map(|p| plan_param(p, values)).collect(),
         steps: planner.steps,
         loops: planner.loops,
+        branches: planner.branches,
         windows,
         finally,
     }
@@ -420,6 +570,12 @@ struct Planner<'a> {
     loops: Vec<PlanLoop>,
     /// The loops around the items being planned, outer first, with the current item.
     active: Vec<(&'a Foreach, PlanItem)>,
+    /// Every branch decided at run time planned so far.
+    branches: Vec<PlanBranch>,
+    /// The arm of a branch decided at run time that the steps being planned belong to.
+    guard: Option<Guard>,
+    /// The arm of a branch decided at run time that the actions being planned belong to.
+    action_guard: Option<Guard>,
 }
 
 impl<'a> Planner<'a> {
@@ -445,6 +601,8 @@ impl<'a> Planner<'a> {
                         quotes: Vec::new(),
                         actions: Vec::new(),
                         line: self.line(s.span.start),
+                        decided_by: self.guard,
+                        guarded: Vec::new(),
                     };
                     self.items(&s.items, Some(&mut planned));
                     self.steps.push(planned);
@@ -459,9 +617,17 @@ impl<'a> Planner<'a> {
                 }
                 Item::Action(action) => {
                     if let Some(step) = step.as_deref_mut() {
+                        if let Some(g) = self.action_guard {
+                            step.guarded.push(GuardedAction {
+                                action: step.actions.len(),
+                                branch: g.branch,
+                                arm: g.arm,
+                            });
+                        }
                         step.actions.push(self.action(action));
                     }
                 }
+                Item::If(i) => self.if_branch(i, step.as_deref_mut()),
                 Item::When(w) => {
                     let lookup = |n: &str| self.values.get(n);
                     let body = w
@@ -500,6 +666,57 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// A branch decided at run time: every arm is planned, its steps (or, inside a step, its
+    /// actions) marked with the arm.
+    fn if_branch(&mut self, i: &'a If, mut step: Option<&mut PlanStep>) {
+        let id = self.branches.len();
+        let inside = step.is_some();
+        let arms = i
+            .arms
+            .iter()
+            .map(|arm| PlanArm {
+                condition: Some(PlanExpression {
+                    written: arm.code.text.clone(),
+                    sent: self.sent(&arm.code),
+                }),
+                line: self.line(arm.span.start),
+            })
+            .chain(i.otherwise.as_ref().map(|body| PlanArm {
+                condition: None,
+                line: self.line(body.span.start),
+            }))
+            .collect();
+        self.branches.push(PlanBranch {
+            id,
+            line: self.line(i.span.start),
+            step: step.as_deref().map(|s| s.id.clone()),
+            arms,
+            decided_by: if inside {
+                self.action_guard
+            } else {
+                self.guard
+            },
+        });
+        let bodies: Vec<&'a Body> = i
+            .arms
+            .iter()
+            .map(|arm| &arm.body)
+            .chain(i.otherwise.as_ref())
+            .collect();
+        for (arm, body) in bodies.into_iter().enumerate() {
+            let guard = Some(Guard { branch: id, arm });
+            if inside {
+                let outer = std::mem::replace(&mut self.action_guard, guard);
+                self.items(&body.items, step.as_deref_mut());
+                self.action_guard = outer;
+            } else {
+                let outer = std::mem::replace(&mut self.guard, guard);
+                self.items(&body.items, None);
+                self.guard = outer;
+            }
+        }
+    }
+
     /// A loop: its body planned once per item, with the item as the loop variable's value.
     fn foreach(&mut self, f: &'a Foreach) {
         let (over, items) = match &f.source {
@@ -518,9 +735,11 @@ impl<'a> Planner<'a> {
                     count: 0,
                     loop_index: self.loops.len(),
                 };
+                let first_branch = self.branches.len();
                 self.active.push((f, item));
                 self.items(&f.items, None);
                 self.active.pop();
+                let template_branches = (first_branch..self.branches.len()).collect();
                 let mut template = std::mem::replace(&mut self.steps, saved);
                 for step in &mut template {
                     if let Some(id) = step.id.strip_suffix("[]") {
@@ -538,6 +757,7 @@ impl<'a> Planner<'a> {
                     decided: false,
                     items: Vec::new(),
                     template,
+                    template_branches,
                     at: self.steps.len(),
                     outer: self.active.iter().map(|(_, i)| i.clone()).collect(),
                     on: self.on(f),
@@ -555,6 +775,7 @@ impl<'a> Planner<'a> {
             expression: None,
             decided: true,
             template: Vec::new(),
+            template_branches: Vec::new(),
             items: items.clone(),
             at: self.steps.len(),
             outer: self.active.iter().map(|(_, i)| i.clone()).collect(),
@@ -676,6 +897,28 @@ impl<'a> Planner<'a> {
             Action::SkipIf(s) => PlanAction::SkipIf {
                 written: s.code.text.clone(),
                 sent: self.sent(&s.code),
+                line,
+            },
+            Action::Wait(w) => PlanAction::Wait {
+                written: w.code.text.clone(),
+                sent: self.sent(&w.code),
+                until: PlanExpression {
+                    written: w.until.text.clone(),
+                    sent: self.sent(&w.until),
+                },
+                give_up: w
+                    .give_up
+                    .iter()
+                    .map(|g| PlanGiveUp {
+                        name: g.name.value.clone(),
+                        written: g.code.text.clone(),
+                        sent: self.sent(&g.code),
+                    })
+                    .collect(),
+                every_ms: w.every.map_or(DEFAULT_WAIT_EVERY_MS, |e| e.millis),
+                attempts: w.attempts.map_or(DEFAULT_WAIT_ATTEMPTS, |a| a.count),
+                timeout_ms: w.timeout.map(|t| t.millis),
+                message: w.message.as_ref().map(|m| m.value.clone()),
                 line,
             },
             Action::RestartShell(_) => PlanAction::RestartShell { line },

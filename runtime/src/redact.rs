@@ -28,6 +28,7 @@ const KEPT_FIELDS: &[&str] = &[
     "status",
     "kind",
     "decision",
+    "outcome",
     "state",
     "stream",
     "step",

@@ -111,6 +111,7 @@ impl CliConsole {
             }
             RunEvent::CommandStart { code, .. } => {
                 bar.reset_elapsed();
+                let code = tejun_runtime::execute::wait_command(code).unwrap_or(code);
                 bar.set_message(self.status(Some(code)));
             }
             RunEvent::Command { .. } => bar.set_message(self.status(None)),

@@ -1,7 +1,8 @@
 //! Steps, their actions and their checks, in the order they happen: an action is shown when it
 //! starts, its output follows under it, and its result closes it.
 
-use tejun_runtime::event::{RunEvent, StepStatus};
+use tejun_runtime::event::{RunEvent, StepStatus, WaitOutcome};
+use tejun_runtime::execute::wait_command;
 use tejun_runtime::host::RunState;
 
 use super::{INDENT, code_lines};
@@ -61,6 +62,9 @@ pub(super) fn render(event: &RunEvent, total: usize, paint: Paint) -> Option<Vec
                     paint.paint(Tone::Dim, &format!("[{step}]"))
                 ),
             ]
+        }
+        RunEvent::CommandStart { code, .. } if wait_command(code).is_some() => {
+            under("wait", code_lines(wait_command(code).unwrap_or(code)), "")
         }
         RunEvent::CommandStart { code, attempt, .. } => {
             let keyword = if *attempt > 1 {
@@ -130,6 +134,38 @@ pub(super) fn render(event: &RunEvent, total: usize, paint: Paint) -> Option<Vec
                 lines.extend(e.lines().map(|l| format!("{INDENT}  error: {l}")));
             }
             lines
+        }
+        RunEvent::WaitAttempt {
+            attempt,
+            of,
+            outcome,
+            give_up,
+            ..
+        } => {
+            let text = format!("attempt {attempt} of {of}: {outcome}");
+            let text = match give_up {
+                Some(name) => format!("{text} ({name})"),
+                None => text,
+            };
+            let tone = match outcome {
+                WaitOutcome::Done => Tone::Good,
+                WaitOutcome::Pending => Tone::Dim,
+                WaitOutcome::GiveUp | WaitOutcome::Exhausted => Tone::Bad,
+            };
+            vec![format!("  wait     → {}", paint.paint(tone, &text))]
+        }
+        RunEvent::BranchDecided {
+            arm, condition, line, ..
+        } => {
+            let taken = match (arm, condition) {
+                (Some(k), Some(c)) => format!("arm {} taken: {}", k + 1, c.replace('\n', " ")),
+                (Some(k), None) => format!("arm {} taken: else", k + 1),
+                (None, _) => "no arm taken: no condition holds".to_owned(),
+            };
+            vec![format!(
+                "  if       → {}",
+                paint.paint(Tone::Dim, &format!("{taken} (branch at line {line})"))
+            )]
         }
         RunEvent::Manual {
             instruction,
@@ -209,6 +245,9 @@ pub(super) fn render(event: &RunEvent, total: usize, paint: Paint) -> Option<Vec
             let error = error.as_deref().unwrap_or("");
             vec![match status {
                 StepStatus::Done => paint.paint(Tone::Good, "  done"),
+                StepStatus::Skipped if !error.is_empty() => {
+                    paint.paint(Tone::Dim, &format!("  skipped: {error}"))
+                }
                 StepStatus::Skipped => paint.paint(Tone::Warn, "  skipped"),
                 StepStatus::Failed => paint.paint(Tone::Bad, &format!("  FAILED: {error}")),
                 StepStatus::Paused => paint.paint(Tone::Warn, &format!("  paused: {error}")),

@@ -440,6 +440,14 @@ impl<'a> Checker<'a> {
                     .arms
                     .iter()
                     .for_each(|arm| self.collect_steps(&arm.body.items)),
+                Item::If(i) => {
+                    for arm in &i.arms {
+                        self.collect_steps(&arm.body.items);
+                    }
+                    if let Some(body) = &i.otherwise {
+                        self.collect_steps(&body.items);
+                    }
+                }
                 Item::Foreach(f) => {
                     let before = self.steps.len();
                     self.collect_steps(&f.items);
@@ -509,7 +517,34 @@ impl<'a> Checker<'a> {
             Item::Foreach(f) => self.foreach(f, place),
             Item::When(w) => self.when(w, place),
             Item::Match(m) => self.match_(m, place),
+            Item::If(i) => self.if_(i, place),
         }
+    }
+
+    /// A branch decided at run time: every arm is checked, since any may run. Its conditions are
+    /// PowerShell, so they say nothing about parameter values and reachability.
+    fn if_(&mut self, i: &'a If, place: Place) {
+        if place == Place::Finally {
+            self.misplaced(
+                "an `if` decided at run time cannot sit in `finally`",
+                i.span,
+                "put the cleanup's condition into the PowerShell itself: `run { if (...) { ... } }`",
+            );
+        }
+        let mut restarts = Vec::new();
+        for arm in &i.arms {
+            self.code(&arm.code);
+            self.body(&arm.body, place);
+            restarts.push(first_restart(&arm.body.items));
+        }
+        match &i.otherwise {
+            Some(body) => {
+                self.body(body, place);
+                restarts.push(first_restart(&body.items));
+            }
+            None => restarts.push(None),
+        }
+        self.divergent_restart(&restarts, i.span);
     }
 
     /// A loop: its source is a list parameter with a value here, its variable and placeholder
@@ -783,10 +818,11 @@ impl<'a> Checker<'a> {
     }
 
     fn action(&mut self, action: &'a Action, place: Place) {
-        if let Some(code) = action.code() {
+        for code in action.codes() {
             self.code(code);
         }
         match action {
+            Action::Wait(wait) => self.wait(wait),
             Action::Run(run) => {
                 if let Some(t) = run.timeout.filter(|t| t.millis == 0) {
                     self.invalid(
@@ -815,6 +851,54 @@ impl<'a> Checker<'a> {
                     .into(),
             ),
             _ => {}
+        }
+    }
+
+    /// A wait's bounds are positive and its give-up conditions have names of their own.
+    fn wait(&mut self, wait: &'a Wait) {
+        if let Some(a) = wait.attempts.filter(|a| a.count == 0) {
+            self.invalid(
+                "a wait with no attempts".into(),
+                a.span,
+                "zero",
+                "the command runs at least once: write `attempts 1` or more, such as `attempts 3`"
+                    .into(),
+            );
+        }
+        if let Some(e) = wait.every.filter(|e| e.millis == 0) {
+            self.invalid(
+                "a wait with no pause between attempts".into(),
+                e.span,
+                "zero",
+                "write a positive duration, such as `every 10s`".into(),
+            );
+        }
+        if let Some(t) = wait.timeout.filter(|t| t.millis == 0) {
+            self.invalid(
+                "a timeout of zero".into(),
+                t.span,
+                "zero",
+                "write a positive duration, such as `timeout 10m`".into(),
+            );
+        }
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for g in &wait.give_up {
+            if g.name.value.trim().is_empty() {
+                self.invalid(
+                    "a give-up condition with no name".into(),
+                    g.name.span,
+                    "empty",
+                    "name what went wrong, as the journal will say it: `give up \"InsufficientActiveFrontEnds\" { ... }`".into(),
+                );
+            } else if let Some(first) = seen.insert(&g.name.value, g.name.span) {
+                self.push(CheckError::Duplicate {
+                    kind: "give-up condition",
+                    name: g.name.value.clone(),
+                    span: g.name.span,
+                    first,
+                    help: "the name says which condition ended the wait; give this one another name, or join the two conditions with `-or`".into(),
+                });
+            }
         }
     }
 
@@ -1325,6 +1409,11 @@ fn first_loop(items: &[Item]) -> Option<&Foreach> {
             .find_map(|a| first_loop(&a.body.items))
             .or_else(|| w.otherwise.as_ref().and_then(|b| first_loop(&b.items))),
         Item::Match(m) => m.arms.iter().find_map(|a| first_loop(&a.body.items)),
+        Item::If(i) => i
+            .arms
+            .iter()
+            .find_map(|a| first_loop(&a.body.items))
+            .or_else(|| i.otherwise.as_ref().and_then(|b| first_loop(&b.items))),
         _ => None,
     })
 }
@@ -1341,6 +1430,11 @@ fn first_restart(items: &[Item]) -> Option<Span> {
             .find_map(|a| first_restart(&a.body.items))
             .or_else(|| w.otherwise.as_ref().and_then(|b| first_restart(&b.items))),
         Item::Match(m) => m.arms.iter().find_map(|a| first_restart(&a.body.items)),
+        Item::If(i) => i
+            .arms
+            .iter()
+            .find_map(|a| first_restart(&a.body.items))
+            .or_else(|| i.otherwise.as_ref().and_then(|b| first_restart(&b.items))),
         _ => None,
     })
 }
@@ -1365,6 +1459,14 @@ fn collect_conds<'a>(items: &'a [Item], out: &mut Vec<&'a Cond>) {
                 for arm in &m.arms {
                     out.extend(arm.guard.as_ref());
                     collect_conds(&arm.body.items, out);
+                }
+            }
+            Item::If(i) => {
+                for arm in &i.arms {
+                    collect_conds(&arm.body.items, out);
+                }
+                if let Some(b) = &i.otherwise {
+                    collect_conds(&b.items, out);
                 }
             }
             _ => {}

@@ -128,6 +128,17 @@ fn erase_items(items: &mut [Item]) {
                     erase_body(body);
                 }
             }
+            Item::If(i) => {
+                i.span = zero;
+                for arm in &mut i.arms {
+                    arm.span = zero;
+                    erase_code(&mut arm.code);
+                    erase_body(&mut arm.body);
+                }
+                if let Some(body) = &mut i.otherwise {
+                    erase_body(body);
+                }
+            }
             Item::Match(m) => {
                 m.span = zero;
                 m.param.span = zero;
@@ -169,6 +180,25 @@ fn erase_action(action: &mut Action) {
             }
             if let Some(accept) = &mut run.accept_exit {
                 accept.span = zero;
+            }
+        }
+        Action::Wait(wait) => {
+            wait.span = zero;
+            erase_code(&mut wait.code);
+            erase_code(&mut wait.until);
+            for d in [&mut wait.every, &mut wait.timeout].into_iter().flatten() {
+                d.span = zero;
+            }
+            if let Some(attempts) = &mut wait.attempts {
+                attempts.span = zero;
+            }
+            for g in &mut wait.give_up {
+                g.span = zero;
+                g.name.span = zero;
+                erase_code(&mut g.code);
+            }
+            if let Some(message) = &mut wait.message {
+                message.span = zero;
             }
         }
         Action::Manual(manual) => {

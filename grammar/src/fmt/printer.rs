@@ -150,6 +150,7 @@ impl<'a> Printer<'a> {
             }
             Item::When(when) => self.when(depth, when, level),
             Item::Match(m) => self.match_branch(depth, m, level),
+            Item::If(i) => self.if_branch(depth, i, level),
             Item::Title(t) => {
                 let text = format!("title {}", self.text(depth, t));
                 self.leaf(depth, t.span, &text);
@@ -318,6 +319,43 @@ impl<'a> Printer<'a> {
         }
     }
 
+    fn if_branch(&mut self, depth: usize, branch: &If, level: Level) {
+        let mut prev_close = None;
+        for arm in &branch.arms {
+            let join = self.arm_gap(depth, prev_close, arm.code.span.start);
+            let keyword = if prev_close.is_some() {
+                "else if"
+            } else {
+                "if"
+            };
+            let header = format!("{keyword} {}", self.code(depth, &arm.code));
+            let open = arm.body.span.start;
+            let hoisted = self.take_before(open);
+            let close = arm.body.span.end.saturating_sub(1);
+            if hoisted.is_empty() {
+                self.block(depth, &header, join, open, close, &arm.body.items, level);
+            } else {
+                // Comments between the condition and the body go above the arm.
+                self.own_lines(depth, hoisted, false);
+                self.block(depth, &header, false, open, close, &arm.body.items, level);
+            }
+            prev_close = Some(arm.body.span.end);
+        }
+        if let Some(body) = &branch.otherwise {
+            let join = self.arm_gap(depth, prev_close, body.span.start);
+            let close = body.span.end.saturating_sub(1);
+            self.block(
+                depth,
+                "else",
+                join,
+                body.span.start,
+                close,
+                &body.items,
+                level,
+            );
+        }
+    }
+
     /// Writes the comments between the previous arm's `}` (ending at `prev_close`) and this arm's
     /// `{`. Returns whether the arm may start on the line of the previous `}`.
     fn arm_gap(&mut self, depth: usize, prev_close: Option<usize>, open: usize) -> bool {
@@ -472,12 +510,49 @@ impl<'a> Printer<'a> {
                 }
                 text
             }
+            Action::Wait(wait) => self.wait(depth, wait),
             Action::Manual(manual) => format!("manual {}", self.text(depth, &manual.instruction)),
             Action::Require(check) => self.check("require", depth, check),
             Action::Ensure(check) => self.check("ensure", depth, check),
             Action::SkipIf(skip) => format!("skip if {}", self.code(depth, &skip.code)),
             Action::RestartShell(_) => "restart shell".to_owned(),
         }
+    }
+
+    /// `wait { ... } until { ... }`, then its bounds on one continuation line, each give-up
+    /// condition on its own and the message last.
+    fn wait(&self, depth: usize, wait: &Wait) -> String {
+        let mut text = format!(
+            "wait {} until {}",
+            self.code(depth, &wait.code),
+            self.code(depth, &wait.until)
+        );
+        let mut bounds = Vec::new();
+        if let Some(every) = &wait.every {
+            bounds.push(format!("every {}", self.slice(every.span)));
+        }
+        if let Some(attempts) = &wait.attempts {
+            bounds.push(format!("attempts {}", attempts.count));
+        }
+        if let Some(timeout) = &wait.timeout {
+            bounds.push(format!("timeout {}", self.slice(timeout.span)));
+        }
+        if !bounds.is_empty() {
+            continuation(&mut text, depth, &bounds.join(" "));
+        }
+        for g in &wait.give_up {
+            let option = format!(
+                "give up {} {}",
+                self.text(depth + 1, &g.name),
+                self.code(depth + 1, &g.code)
+            );
+            continuation(&mut text, depth, &option);
+        }
+        if let Some(message) = &wait.message {
+            let option = format!("message {}", self.text(depth + 1, message));
+            continuation(&mut text, depth, &option);
+        }
+        text
     }
 
     fn check(&self, keyword: &str, depth: usize, check: &Check) -> String {
@@ -764,9 +839,12 @@ fn section(item: &Item) -> Option<u8> {
         Item::Param(_) => Some(1),
         Item::Window(_) => Some(2),
         Item::Quote(_) | Item::Action(_) => Some(3),
-        Item::Step(_) | Item::Foreach(_) | Item::When(_) | Item::Match(_) | Item::Finally(_) => {
-            None
-        }
+        Item::Step(_)
+        | Item::Foreach(_)
+        | Item::When(_)
+        | Item::Match(_)
+        | Item::If(_)
+        | Item::Finally(_) => None,
     }
 }
 

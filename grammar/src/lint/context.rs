@@ -23,6 +23,8 @@ pub struct Context<'a> {
     pub arms: Vec<Span>,
     /// Every `foreach` loop, outer loops before the loops they hold.
     pub loops: Vec<&'a Foreach>,
+    /// The condition of every arm of an `if` decided at run time, with the step around it.
+    pub conditions: Vec<(Option<&'a Step>, &'a Code)>,
     /// For each step (by where it starts), the range of its actions in `actions`.
     ranges: HashMap<usize, (usize, usize)>,
     /// Every block scanned once, by where its code starts; on first use, so that a context
@@ -64,6 +66,7 @@ impl<'a> Context<'a> {
             actions: Vec::new(),
             arms: Vec::new(),
             loops: Vec::new(),
+            conditions: Vec::new(),
             ranges: HashMap::new(),
             scans: OnceCell::new(),
         };
@@ -103,6 +106,16 @@ impl<'a> Context<'a> {
                         self.walk(&arm.body.items, step);
                     }
                 }
+                Item::If(i) => {
+                    self.conditions
+                        .extend(i.arms.iter().map(|a| (step, &a.code)));
+                    for arm in &i.arms {
+                        self.walk(&arm.body.items, step);
+                    }
+                    if let Some(body) = &i.otherwise {
+                        self.walk(&body.items, step);
+                    }
+                }
                 _ => {}
             }
         }
@@ -113,7 +126,13 @@ impl<'a> Context<'a> {
         let mut blocks: Vec<Block<'a>> = self
             .actions
             .iter()
-            .filter_map(|(step, action)| block(*step, action))
+            .flat_map(|(step, action)| blocks(*step, action))
+            .chain(self.conditions.iter().map(|(step, code)| Block {
+                kind: BlockKind::Condition,
+                code,
+                run: None,
+                step: *step,
+            }))
             .chain(self.loops.iter().filter_map(|f| match &f.source {
                 LoopSource::Run(code) => Some(Block {
                     kind: BlockKind::LoopItems,
@@ -140,7 +159,7 @@ impl<'a> Context<'a> {
 
     /// The blocks of `step` (its branches included), in source order.
     pub fn blocks_of(&self, step: &Step) -> impl Iterator<Item = Block<'a>> + '_ {
-        self.range_of(step).iter().filter_map(|(s, a)| block(*s, a))
+        self.range_of(step).iter().flat_map(|(s, a)| blocks(*s, a))
     }
 
     /// What the PowerShell scanner found in `code`.
@@ -162,17 +181,28 @@ impl<'a> Context<'a> {
     }
 }
 
-fn block<'a>(step: Option<&'a Step>, action: &'a Action) -> Option<Block<'a>> {
-    let (kind, code, run) = match action {
-        Action::Run(r) => (BlockKind::Run, &r.code, Some(r)),
-        Action::Require(c) | Action::Ensure(c) => (BlockKind::Condition, &c.code, None),
-        Action::SkipIf(s) => (BlockKind::Condition, &s.code, None),
-        Action::Manual(_) | Action::RestartShell(_) => return None,
-    };
-    Some(Block {
+/// The blocks of an action: a `wait` has its command (a run block) and its conditions.
+fn blocks<'a>(step: Option<&'a Step>, action: &'a Action) -> Vec<Block<'a>> {
+    let block = |kind, code, run| Block {
         kind,
         code,
         run,
         step,
-    })
+    };
+    match action {
+        Action::Run(r) => vec![block(BlockKind::Run, &r.code, Some(r))],
+        Action::Wait(w) => std::iter::once(block(BlockKind::Run, &w.code, None))
+            .chain(std::iter::once(block(BlockKind::Condition, &w.until, None)))
+            .chain(
+                w.give_up
+                    .iter()
+                    .map(|g| block(BlockKind::Condition, &g.code, None)),
+            )
+            .collect(),
+        Action::Require(c) | Action::Ensure(c) => {
+            vec![block(BlockKind::Condition, &c.code, None)]
+        }
+        Action::SkipIf(s) => vec![block(BlockKind::Condition, &s.code, None)],
+        Action::Manual(_) | Action::RestartShell(_) => Vec::new(),
+    }
 }

@@ -109,6 +109,11 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_set
             | Rule::kw_list
             | Rule::kw_foreach
+            | Rule::kw_wait
+            | Rule::kw_until
+            | Rule::kw_attempts
+            | Rule::kw_give
+            | Rule::kw_up
     )
 }
 
@@ -182,6 +187,7 @@ impl Builder<'_> {
             Rule::quote => Item::Quote(self.quote(pair)),
             Rule::when_branch => Item::When(self.when_branch(pair)),
             Rule::match_branch => Item::Match(self.match_branch(pair)),
+            Rule::if_branch => Item::If(self.if_branch(pair)),
             _ => Item::Action(self.action(pair)),
         }
     }
@@ -544,6 +550,7 @@ impl Builder<'_> {
                 }
                 Action::Run(run)
             }
+            Rule::wait_action => Action::Wait(self.wait_action(pair)),
             Rule::manual_action => Action::Manual(Manual {
                 instruction: self.text(only(pair)),
                 span,
@@ -612,6 +619,103 @@ impl Builder<'_> {
             }
         }
         When {
+            arms,
+            otherwise,
+            span,
+        }
+    }
+
+    fn wait_action(&mut self, pair: P<'_>) -> Wait {
+        let span = self.span(&pair);
+        let mut it = parts(pair);
+        let code = self.ps_block(it.next().expect("`wait` has a block"));
+        let until = self.ps_block(only(it.next().expect("`wait` has `until`")));
+        let mut wait = Wait {
+            code,
+            until,
+            every: None,
+            attempts: None,
+            timeout: None,
+            give_up: Vec::new(),
+            message: None,
+            span,
+        };
+        for p in it {
+            let option_span = self.span(&p);
+            match p.as_rule() {
+                Rule::every_option => {
+                    let d = self.duration(only(p));
+                    self.once("every", &wait.every.map(|e| e.span), option_span);
+                    wait.every.get_or_insert(d);
+                }
+                Rule::timeout_option => {
+                    let d = self.duration(only(p));
+                    self.once("timeout", &wait.timeout.map(|t| t.span), option_span);
+                    wait.timeout.get_or_insert(d);
+                }
+                Rule::attempts_option => {
+                    let count = self.integer(only(p));
+                    let count = u32::try_from(count).unwrap_or_else(|_| {
+                        self.bad_value(
+                            option_span,
+                            "`attempts` must be between 1 and 4294967295",
+                            "write a small count, such as `attempts 3`",
+                        );
+                        1
+                    });
+                    self.once("attempts", &wait.attempts.map(|a| a.span), option_span);
+                    wait.attempts.get_or_insert(Attempts {
+                        count,
+                        span: option_span,
+                    });
+                }
+                Rule::give_up_option => {
+                    let mut o = parts(p);
+                    let name = self.text(o.next().expect("`give up` has a name"));
+                    let code = self.ps_block(o.next().expect("`give up` has a block"));
+                    wait.give_up.push(GiveUp {
+                        name,
+                        code,
+                        span: option_span,
+                    });
+                }
+                Rule::message_option => {
+                    let text = self.text(only(p));
+                    self.once(
+                        "message",
+                        &wait.message.as_ref().map(|m| m.span),
+                        option_span,
+                    );
+                    wait.message.get_or_insert(text);
+                }
+                _ => unreachable!("unexpected `wait` option {:?}", p.as_rule()),
+            }
+        }
+        wait
+    }
+
+    fn if_branch(&mut self, pair: P<'_>) -> If {
+        let span = self.span(&pair);
+        let mut arms = Vec::new();
+        let mut otherwise = None;
+        for arm in parts(pair) {
+            let arm_span = self.span(&arm);
+            match arm.as_rule() {
+                Rule::if_arm | Rule::else_if_arm => {
+                    let mut it = parts(arm);
+                    let code = self.ps_block(it.next().expect("an arm has a condition"));
+                    let body = self.body(it.next().expect("an arm has a body"));
+                    arms.push(IfArm {
+                        code,
+                        body,
+                        span: arm_span,
+                    });
+                }
+                Rule::else_arm => otherwise = Some(self.body(only(arm))),
+                _ => unreachable!("unexpected `if` arm {:?}", arm.as_rule()),
+            }
+        }
+        If {
             arms,
             otherwise,
             span,

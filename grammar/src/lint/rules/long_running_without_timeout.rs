@@ -45,22 +45,29 @@ fn long_running(command: &Command) -> bool {
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
     for (_, action) in &cx.actions {
-        let Action::Run(run) = action else {
-            continue;
+        // A wait's command runs once per attempt: it has the same limit to give.
+        let (code, timeout, keyword) = match action {
+            Action::Run(run) => (&run.code, run.timeout, "run"),
+            Action::Wait(wait) => (&wait.code, wait.timeout, "wait"),
+            _ => continue,
         };
-        if run.timeout.is_some() {
+        if timeout.is_some() {
             continue;
         }
-        if let Some(command) = cx.scan(&run.code).commands.iter().find(|c| long_running(c)) {
+        if let Some(command) = cx.scan(code).commands.iter().find(|c| long_running(c)) {
             out.push(Finding::new(
                 "TJ005",
                 command.span,
                 format!(
-                    "`{}` may run for a long time, and this `run` has no timeout",
+                    "`{}` may run for a long time, and this `{keyword}` has no timeout",
                     command.name
                 ),
                 "no timeout",
-                "give the run a limit after its closing brace, such as `run { ... } timeout 60m`",
+                if keyword == "wait" {
+                    "give each attempt a limit, such as `wait { ... } until { ... } timeout 60m`"
+                } else {
+                    "give the run a limit after its closing brace, such as `run { ... } timeout 60m`"
+                },
             ));
         }
     }

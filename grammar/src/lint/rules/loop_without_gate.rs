@@ -97,6 +97,14 @@ fn body_steps<'a>(items: &'a [Item], out: &mut Vec<&'a Step>) {
                     body_steps(&arm.body.items, out);
                 }
             }
+            Item::If(i) => {
+                for arm in &i.arms {
+                    body_steps(&arm.body.items, out);
+                }
+                if let Some(body) = &i.otherwise {
+                    body_steps(&body.items, out);
+                }
+            }
             _ => {}
         }
     }
