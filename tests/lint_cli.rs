@@ -207,14 +207,14 @@ fn check_errors_are_reported_and_cannot_be_configured_away() {
 }
 
 #[test]
-fn the_lync_runbook_lints_clean() {
+fn the_microsoft_runbooks_lint_clean() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     tejun(root)
         .args(["--no-pwsh", "--deny-warnings", "runbooks/"])
         .assert()
         .code(0)
         .stderr(predicate::str::contains(
-            "linted 1 file: 0 errors, 0 warnings",
+            "linted 2 files: 0 errors, 0 warnings",
         ));
 }
 
