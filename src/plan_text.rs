@@ -170,6 +170,7 @@ fn write_loop(out: &mut String, l: &PlanLoop, number_width: usize) {
                 write_action(out, action, number_width);
             }
         }
+        write_rollout(out, l);
         return;
     }
     let items = match l.items.len() {
@@ -183,6 +184,35 @@ fn write_loop(out: &mut String, l: &PlanLoop, number_width: usize) {
         l.var, l.over, l.line
     )
     .ok();
+    write_rollout(out, l);
+}
+
+/// A loop's target, health gate and failure budget, when it has them.
+fn write_rollout(out: &mut String, l: &PlanLoop) {
+    if let Some(on) = &l.on {
+        writeln!(out, "  each item on the target `{on}` names, one at a time").ok();
+    }
+    if let Some(gate) = &l.gate {
+        let bound = match (gate.within_ms, gate.every_ms) {
+            (Some(w), Some(e)) => format!("  (within {}, every {})", duration(w), duration(e)),
+            (Some(w), None) => format!("  (within {})", duration(w)),
+            _ => String::new(),
+        };
+        writeln!(
+            out,
+            "  gate before each item but the first: {}{bound}",
+            gate.sent.replace('\n', " ")
+        )
+        .ok();
+    }
+    if l.on.is_some() || l.gate.is_some() || l.budget > 0 {
+        writeln!(
+            out,
+            "  the rollout halts when the gate does not hold or more than {} item(s) fail",
+            l.budget
+        )
+        .ok();
+    }
 }
 
 /// The arms of branches decided at run time around `guard`, outer first.
@@ -263,9 +293,13 @@ fn write_step(
         tags.push(format!("doc {doc}"));
     }
     tags.push(step.id.clone());
+    let on = step
+        .target
+        .as_deref()
+        .map_or(String::new(), |t| format!("  on {t}"));
     writeln!(
         out,
-        "\n{:>number_width$}. {}  [{}]",
+        "\n{:>number_width$}. {}  [{}]{on}",
         step.index,
         step.title,
         tags.join(", ")

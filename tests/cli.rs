@@ -449,3 +449,49 @@ fn plan_shows_a_wait_and_both_arms_of_a_branch_decided_at_run_time() {
     let text = String::from_utf8(out.stdout).unwrap();
     insta::assert_snapshot!("plan_wait", text);
 }
+
+#[test]
+fn plan_of_the_front_end_runbook_says_where_each_step_runs_and_how_the_rollout_halts() {
+    let out = tejun()
+        .args([
+            "plan",
+            "runbooks/lync2013-frontend-upgrade.runbook",
+            "-p",
+            "Servers=fe01,fe02",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    insta::assert_snapshot!("plan_front_end", text);
+    let json = tejun()
+        .args([
+            "plan",
+            "runbooks/lync2013-frontend-upgrade.runbook",
+            "-p",
+            "Servers=fe01,fe02",
+            "--format",
+            "json",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let plan: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let targets: Vec<&str> = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(targets, [["fe01"; 5], ["fe02"; 5]].concat());
+    assert_eq!(plan["loops"][0]["on"], "server");
+    assert_eq!(plan["loops"][0]["budget"], 0);
+    assert_eq!(plan["loops"][0]["gate"]["within_ms"], 1_800_000);
+    assert_eq!(plan["steps"][7]["items"][0]["loop"], 0);
+}
