@@ -332,3 +332,49 @@ fn run_check_evaluates_a_loops_expression_and_lists_its_steps() {
     let shown = String::from_utf8_lossy(&out.stdout);
     assert!(shown.contains("[foreach domain]  BLOCKED"), "{shown}");
 }
+
+#[test]
+fn a_window_between_two_steps_of_a_loop_is_opened_once_per_item() {
+    let case = Case::new(
+        r#"runbook windows-per-item {
+  param Servers: list(string)
+
+  window down from stop to start limit 1s
+    warn "the server has been down for a second"
+
+  foreach server in Servers {
+    step stop "Stop the server" {
+      run { if ($server -eq 'slow') { Start-Sleep -Milliseconds 1500 } }
+    }
+    step start "Start the server" {
+      run { "start $server" }
+    }
+  }
+}
+"#,
+    );
+    let out = case.tejun(&[
+        "run",
+        "case.runbook",
+        "-p",
+        "Servers=fast,slow",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let journal = case.journal();
+    let of = |event: &str| -> Vec<String> {
+        journal
+            .iter()
+            .filter(|e| e["event"] == event)
+            .map(|e| e["window"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(of("window_start"), ["down[fast]", "down[slow]"]);
+    assert_eq!(of("window_end"), ["down[fast]", "down[slow]"]);
+    assert_eq!(
+        of("window_warning"),
+        ["down[slow]"],
+        "only the slow server overran"
+    );
+}

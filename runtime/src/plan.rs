@@ -490,19 +490,29 @@ pub fn plan(runbook: &Runbook, src: &str, values: &ParamValues) -> Plan {
     };
     planner.items(&runbook.ast.items, None);
     let planned: Vec<&str> = planner.steps.iter().map(|s| s.id.as_str()).collect();
-    let windows = runbook
-        .windows()
-        .filter(|w| {
-            planned.contains(&w.from.value.as_str()) && planned.contains(&w.to.value.as_str())
-        })
-        .map(|w| PlanWindow {
-            name: w.name.value.clone(),
-            from: w.from.value.clone(),
-            to: w.to.value.clone(),
-            limit_ms: w.limit.millis,
-            warn: w.warn.as_ref().map(|t| t.value.clone()),
-        })
-        .collect();
+    // A window between two steps of a loop's body is one window per item: `outage[fe01]` from
+    // `stop[fe01]` to `start[fe01]`. Outside loops the suffix is empty.
+    let mut windows = Vec::new();
+    for w in runbook.windows() {
+        for step in &planner.steps {
+            let Some(suffix) = step.id.strip_prefix(w.from.value.as_str()) else {
+                continue;
+            };
+            if !(suffix.is_empty() || suffix.starts_with('[')) {
+                continue;
+            }
+            let to = format!("{}{suffix}", w.to.value);
+            if planned.contains(&to.as_str()) {
+                windows.push(PlanWindow {
+                    name: format!("{}{suffix}", w.name.value),
+                    from: step.id.clone(),
+                    to,
+                    limit_ms: w.limit.millis,
+                    warn: w.warn.as_ref().map(|t| t.value.clone()),
+                });
+            }
+        }
+    }
     let mut finally = Vec::new();
     if let Some(f) = runbook.finally() {
         let mut scratch = PlanStep {

@@ -1331,16 +1331,39 @@ impl<'a> Checker<'a> {
                     help: "give this window another name".into(),
                 });
             }
-            for end in [&w.from, &w.to] {
-                if let Some(f) = self.loop_steps.get(end.value.as_str()).copied() {
+            // Both ends in the body of the same loop: a window per item (per target). Otherwise a
+            // loop's step cannot be an end: it runs once per item.
+            let loops = (
+                self.loop_steps.get(w.from.value.as_str()).copied(),
+                self.loop_steps.get(w.to.value.as_str()).copied(),
+            );
+            let per_item = matches!(loops, (Some(a), Some(b)) if std::ptr::eq(a, b));
+            if let (true, Some(f)) = (per_item, loops.0)
+                && matches!(f.source, LoopSource::Run(_))
+            {
+                self.invalid(
+                    format!(
+                        "window `{}` spans steps of `foreach {} in run {{ ... }}`",
+                        w.name.value, f.var.value
+                    ),
+                    w.name.span,
+                    "items decided at run time".into(),
+                    "a window per item works in a loop over a list parameter; loop over a `list(string)` parameter, or span steps outside the loop".into(),
+                );
+            }
+            for (end, f) in [(&w.from, loops.0), (&w.to, loops.1)] {
+                if let Some(f) = f.filter(|_| !per_item) {
                     self.invalid(
                         format!(
-                            "window `{}` names `{}`, a step inside `foreach {}`",
+                            "window `{}` names `{}`, a step inside `foreach {}`, but its other end is not in that loop",
                             w.name.value, end.value, f.var.value
                         ),
                         end.span,
                         "repeated once per item",
-                        "a window spans steps outside loops; name the steps just before and after the loop, or a step outside it".into(),
+                        format!(
+                            "a window spans steps outside loops, or two steps of the same loop's body (then it is opened once per item); name two steps of `foreach {}`, or steps outside it",
+                            f.var.value
+                        ),
                     );
                 }
             }
