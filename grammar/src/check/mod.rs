@@ -1347,7 +1347,7 @@ impl<'a> Checker<'a> {
                         w.name.value, f.var.value
                     ),
                     w.name.span,
-                    "items decided at run time".into(),
+                    "items decided at run time",
                     "a window per item works in a loop over a list parameter; loop over a `list(string)` parameter, or span steps outside the loop".into(),
                 );
             }
