@@ -208,3 +208,44 @@ fn a_timeout_stops_the_remote_command_and_what_it_started() {
         String::from_utf8_lossy(&left.stdout)
     );
 }
+
+#[test]
+fn a_loop_over_what_a_target_returns_asks_that_target() {
+    let lab = lab::Lab::start(&["fe01", "fe02"]);
+    let case = Case::new(
+        r#"runbook domains {
+  param QueryServer: string doc "A Front End Server to ask about the pool"
+
+  foreach domain in run { (Get-CsPoolUpgradeReadinessState).UpgradeDomains.UpgradeDomain } on QueryServer {
+    step report "Report the upgrade domain" {
+      run { "domain $domain asked on $env:SIM_HOST" }
+    }
+  }
+}
+"#,
+    );
+    std::fs::write(case.dir.path().join("inventory.toml"), lab.inventory_toml()).unwrap();
+    let out = case.tejun(&[
+        "run",
+        "case.runbook",
+        "--inventory",
+        "inventory.toml",
+        "-p",
+        "QueryServer=fe02",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let journal = case.journal();
+    let items = &journal.iter().find(|e| e["event"] == "loop_start").unwrap()["items"];
+    assert_eq!(
+        items,
+        &serde_json::json!(["UpgradeDomain1", "UpgradeDomain2"]),
+        "the pool's upgrade domains, as fe02 lists them"
+    );
+    let transcript = case.transcript();
+    for domain in ["UpgradeDomain1", "UpgradeDomain2"] {
+        assert!(
+            transcript.contains(&format!("domain {domain} asked on fe02")),
+            "{transcript}"
+        );
+    }
+}

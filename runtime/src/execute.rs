@@ -604,12 +604,12 @@ impl Run<'_> {
                 continue;
             }
             if !plan.loops[index].decided {
-                let (var, sent) = {
+                let (var, sent, target) = {
                     let l = &plan.loops[index];
                     let sent = l.expression.as_ref().map_or("", |e| e.sent.as_str());
-                    (l.var.clone(), sent.to_owned())
+                    (l.var.clone(), sent.to_owned(), l.target.clone())
                 };
-                match self.loop_items(&sent).await? {
+                match self.loop_items(&sent, target).await? {
                     Ok(items) => plan.expand(index, items),
                     Err(why) => {
                         return Ok(Err((
@@ -641,9 +641,23 @@ impl Run<'_> {
     }
 
     /// What a loop's expression returns (see [`loop_items`]); `Err` says why there are none.
-    async fn loop_items(&mut self, sent: &str) -> Result<Result<Vec<String>, String>, RunError> {
+    /// The expression runs on the loop's target when the loop's `on` names one that does not
+    /// depend on the item (`on "fe01"`, `on QueryServer`).
+    async fn loop_items(
+        &mut self,
+        sent: &str,
+        target: Option<String>,
+    ) -> Result<Result<Vec<String>, String>, RunError> {
+        let mut code = loop_code(sent);
+        self.target = target;
+        if self.target.is_some() {
+            if let Err(why) = self.session("foreach", "first use").await? {
+                return Ok(Err(why));
+            }
+            code = remote::invoke_code(&code);
+        }
         let host = self.host_mut().await?;
-        Ok(loop_items(host, sent).await)
+        Ok(loop_items(host, &code).await)
     }
 
     /// Runs one step. `done` holds the positions of its actions that finished in an earlier
@@ -1326,14 +1340,18 @@ pub struct StepCheck {
 /// What a loop's expression returns, each object as text (`$null` and empty text left out). The
 /// objects come back base64-encoded, one per line, so that no text they hold can pass for another
 /// item; `Err` says why there are none (the expression failed, or returned an item twice).
-async fn loop_items(host: &mut Host, sent: &str) -> Result<Vec<String>, String> {
-    let code = format!(
+fn loop_code(sent: &str) -> String {
+    format!(
         "& {{\n{sent}\n}} | ForEach-Object {{ if ($null -ne $_ -and [string]$_ -ne '') {{ '{ITEM_MARK}' + [Convert]::ToBase64String([System.Text.Encoding]::UTF8.GetBytes([string]$_)) }} }}"
-    );
+    )
+}
+
+/// Runs [`loop_code`] (or its remote form) and reads the items back.
+async fn loop_items(host: &mut Host, code: &str) -> Result<Vec<String>, String> {
     let mut lines = Vec::new();
     let mut errors = Vec::new();
     let outcome = host
-        .run(&code, Some(CHECK_TIMEOUT), |line| match line.stream {
+        .run(code, Some(CHECK_TIMEOUT), |line| match line.stream {
             Stream::Output if !line.partial => lines.push(line.text),
             Stream::Error => errors.push(line.text),
             _ => {}

@@ -205,6 +205,9 @@ pub struct PlanLoop {
     pub outer: Vec<PlanItem>,
     /// `on`: what names each item's target, as written (`server`, `"fe01"`).
     pub on: Option<String>,
+    /// Where a loop over `run { ... }` evaluates its expression: the loop's target when it does
+    /// not depend on the item (`on "fe01"`, `on QueryServer`); `null`: where tejun runs.
+    pub target: Option<String>,
     /// The health gate between items.
     pub gate: Option<PlanGate>,
     /// How many items may fail before the rollout halts.
@@ -771,6 +774,7 @@ impl<'a> Planner<'a> {
                     at: self.steps.len(),
                     outer: self.active.iter().map(|(_, i)| i.clone()).collect(),
                     on: self.on(f),
+                    target: self.target(f.on.as_ref()).0,
                     gate,
                     budget: self.budget(f),
                     line: self.line(f.span.start),
@@ -790,6 +794,7 @@ impl<'a> Planner<'a> {
             at: self.steps.len(),
             outer: self.active.iter().map(|(_, i)| i.clone()).collect(),
             on: self.on(f),
+            target: self.target(f.on.as_ref()).0,
             gate,
             budget: self.budget(f),
             line: self.line(f.span.start),
