@@ -1408,7 +1408,7 @@ pub async fn check_only(plan: &Plan, config: &RunConfig) -> Result<Vec<StepCheck
                     .expression
                     .as_ref()
                     .map_or(String::new(), |e| e.sent.clone());
-                match loop_items(&mut host, &sent).await {
+                match loop_items(&mut host, &loop_code(&sent)).await {
                     Ok(items) => plan.expand(index, items),
                     Err(why) => {
                         report.push(StepCheck {
