@@ -138,7 +138,9 @@ fn check_only(plan: &Plan, config: &RunConfig, json: bool) -> u8 {
     } else {
         // Loops over expressions add their steps as the check reaches them.
         let total = report.iter().filter(|r| r.index > 0).count();
-        println!("checked {total} steps against this machine now; nothing was run");
+        println!(
+            "checked {total} steps against this machine (and the targets they run on) now; nothing was run"
+        );
         for r in &report {
             let verdict = match r.verdict {
                 "skip" => "would be skipped: already done",
@@ -152,6 +154,10 @@ fn check_only(plan: &Plan, config: &RunConfig, json: bool) -> u8 {
             };
             println!("\n{at}{}  [{}]  {verdict}", r.title, r.step);
             for (kind, code, held) in &r.checks {
+                if *kind == "on" {
+                    println!("  on       {code}");
+                    continue;
+                }
                 println!(
                     "  {kind:<8} {code}  → {}",
                     if *held { "holds" } else { "does not hold" }

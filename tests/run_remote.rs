@@ -249,3 +249,59 @@ fn a_loop_over_what_a_target_returns_asks_that_target() {
         );
     }
 }
+
+#[test]
+fn run_check_evaluates_conditions_on_each_steps_target() {
+    let lab = lab::Lab::start(&["fe01"]);
+    let case = Case::new(
+        r#"runbook check-remote {
+  step here "A condition on the target" on "fe01" {
+    require { $env:SIM_HOST -eq 'fe01' }
+    run { 'would not run in a check' }
+  }
+  step gone "A target that cannot be reached" on "gone" {
+    require { $true }
+    run { 'nor this' }
+  }
+}
+"#,
+    );
+    // `gone` listens nowhere: the lab's first address, on a port nothing has.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let fe01 = lab.target("fe01");
+    let inventory = format!(
+        "{}\n[targets.gone]\ntransport = \"ssh\"\nhost = \"127.0.0.1\"\nport = {port}\nuser = {:?}\nkey = {:?}\nknown_hosts = {:?}\nconnect_timeout_seconds = 5\n",
+        lab.inventory_toml(),
+        fe01.user,
+        fe01.key.display().to_string(),
+        fe01.known_hosts.display().to_string(),
+    );
+    std::fs::write(case.dir.path().join("inventory.toml"), inventory).unwrap();
+    let out = case.tejun(&[
+        "run",
+        "case.runbook",
+        "--inventory",
+        "inventory.toml",
+        "--check",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        stdout.contains("require  $env:SIM_HOST -eq 'fe01'  → holds"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("on       cannot open a session to `gone`"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("would not run in a check\n  |"),
+        "{stdout}"
+    );
+    assert!(
+        !case.dir.path().join("state/runs").exists(),
+        "a check writes no run"
+    );
+}

@@ -1399,6 +1399,7 @@ pub async fn check_only(plan: &Plan, config: &RunConfig) -> Result<Vec<StepCheck
     // is a query, like the conditions).
     let mut plan = plan.clone();
     let mut position = 0;
+    let mut opened = std::collections::HashSet::new();
     loop {
         let mut index = 0;
         while index < plan.loops.len() {
@@ -1408,7 +1409,17 @@ pub async fn check_only(plan: &Plan, config: &RunConfig) -> Result<Vec<StepCheck
                     .expression
                     .as_ref()
                     .map_or(String::new(), |e| e.sent.clone());
-                match loop_items(&mut host, &loop_code(&sent)).await {
+                let mut code = loop_code(&sent);
+                let mut reached = Ok(());
+                if let Some(target) = l.target.clone() {
+                    reached = reach(&mut host, config, &target, &[], &mut opened).await?;
+                    code = remote::invoke_code(&code);
+                }
+                let items = match reached {
+                    Ok(()) => loop_items(&mut host, &code).await,
+                    Err(why) => Err(why),
+                };
+                match items {
                     Ok(items) => plan.expand(index, items),
                     Err(why) => {
                         report.push(StepCheck {
@@ -1439,13 +1450,30 @@ pub async fn check_only(plan: &Plan, config: &RunConfig) -> Result<Vec<StepCheck
         }
         let mut checks = Vec::new();
         let mut verdict = "ready";
-        for action in &step.actions {
+        if let Some(target) = &step.target {
+            let names: Vec<String> = config
+                .variables
+                .iter()
+                .map(|(n, _)| n.clone())
+                .chain(step.items.iter().map(|i| i.var.clone()))
+                .collect();
+            if let Err(why) = reach(&mut host, config, target, &names, &mut opened).await? {
+                checks.push(("on", why, false));
+                verdict = "blocked";
+            }
+        }
+        let unreachable = verdict == "blocked";
+        for action in step.actions.iter().filter(|_| !unreachable) {
             let (kind, code) = match action {
                 PlanAction::SkipIf { sent, .. } => ("skip_if", sent),
                 PlanAction::Require { sent, .. } => ("require", sent),
                 _ => continue,
             };
-            let held = host.eval(code, Some(CHECK_TIMEOUT)).await?.value == Some(true);
+            let sent = match step.target.is_some() {
+                true => remote::eval_code(code),
+                false => code.clone(),
+            };
+            let held = host.eval(&sent, Some(CHECK_TIMEOUT)).await?.value == Some(true);
             checks.push((kind, code.clone(), held));
             if kind == "skip_if" && held {
                 verdict = "skip";
@@ -1474,6 +1502,33 @@ pub async fn check_only(plan: &Plan, config: &RunConfig) -> Result<Vec<StepCheck
     }
     host.shutdown().await;
     Ok(report)
+}
+
+/// For `run --check`: makes `target` the one remote conditions go to, opening its session once.
+/// `Err` says why it cannot be reached.
+async fn reach(
+    host: &mut Host,
+    config: &RunConfig,
+    target: &str,
+    names: &[String],
+    opened: &mut std::collections::HashSet<String>,
+) -> Result<Result<(), String>, RunError> {
+    let Some(found) = config
+        .inventory
+        .as_ref()
+        .and_then(|i| i.targets.get(target))
+    else {
+        return Ok(Err(format!("target `{target}` is not in the inventory")));
+    };
+    remote::select(host, target, names).await?;
+    if opened.contains(target) {
+        return Ok(Ok(()));
+    }
+    let result = remote::open(host, found).await?;
+    if result.is_ok() {
+        opened.insert(target.to_owned());
+    }
+    Ok(result.map_err(|e| format!("cannot open a session to `{target}`: {e}")))
 }
 
 /// The event that says a loop starts (again, on a resume inside it), with its items.
