@@ -305,3 +305,47 @@ fn run_check_evaluates_conditions_on_each_steps_target() {
         "a check writes no run"
     );
 }
+
+#[test]
+fn restart_shell_on_a_target_opens_a_fresh_session_and_secrets_reach_it_as_variables() {
+    let lab = lab::Lab::start(&["fe01"]);
+    let case = Case::new(
+        r#"runbook fresh {
+  param Password: secret
+
+  step before "Define something on the target" on "fe01" {
+    run { $defined = 'yes'; "length $($Password.Length)"; "defined=[$defined]" }
+    restart shell
+    run { "after restart: defined=[$defined] pid-changed" }
+    ensure { $Password -ceq 'Tr0ub4dor&3' }
+  }
+}
+"#,
+    );
+    std::fs::write(case.dir.path().join("inventory.toml"), lab.inventory_toml()).unwrap();
+    let out = case
+        .command(&["run", "case.runbook", "--inventory", "inventory.toml"])
+        .env("TEJUN_SECRET_PASSWORD", "Tr0ub4dor&3")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let transcript = case.transcript();
+    assert!(transcript.contains("length 11"), "{transcript}");
+    assert!(transcript.contains("defined=[yes]"), "{transcript}");
+    assert!(
+        transcript.contains("after restart: defined=[]"),
+        "{transcript}"
+    );
+    let journal = std::fs::read_to_string(case.run_dir().join("journal.jsonl")).unwrap();
+    assert!(
+        !journal.contains("Tr0ub4dor"),
+        "the secret never reaches the journal"
+    );
+    let reasons: Vec<String> = case
+        .journal()
+        .iter()
+        .filter(|e| e["event"] == "session_open")
+        .map(|e| e["reason"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(reasons, ["first use", "restart shell"]);
+}
