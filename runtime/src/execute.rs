@@ -339,7 +339,7 @@ impl<'a> Run<'a> {
                 error: Some(error.to_string()),
                 elapsed_ms: millis(started.elapsed()),
             })?;
-            let _ = self.sink.sync();
+            let _ = self.sink.sync_wait();
             return Err(error);
         }
         if let Some(last) = recheck {
@@ -479,7 +479,7 @@ impl<'a> Run<'a> {
         if let RunEvent::RunEnd { step, error, .. } = recorded {
             end = (end.0, step, error);
         }
-        run.sink.sync()?;
+        run.sink.sync_wait()?;
         if let Some(host) = run.host.take() {
             host.shutdown().await;
         }
@@ -822,7 +822,8 @@ impl Run<'_> {
             decision,
             by,
         })?;
-        Ok(())
+        // A person's answer is never asked twice: on the disk before the run goes on.
+        self.sink.sync_wait()
     }
 
     /// Evaluates a condition, polling until it holds or `within` passes.
@@ -958,6 +959,7 @@ impl Run<'_> {
             let running = host.run(&sent, timeout, |line| sink.borrow_mut().line(step, line));
             let result = watch(&mut self.windows, &sink, running).await?;
             self.sink.check(step)?;
+            self.sink.flush()?;
             let outcome = match result {
                 Ok(outcome) => outcome,
                 Err(e) => {

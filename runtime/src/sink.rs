@@ -119,9 +119,21 @@ impl<'a> Sink<'a> {
         }
     }
 
-    /// Puts everything recorded so far on disk.
+    /// Hands everything recorded so far to the OS, and has it put on the disk in the background.
     pub(crate) fn sync(&mut self) -> Result<(), RunError> {
         self.journal.sync().map_err(|source| self.error(source))
+    }
+
+    /// Puts everything recorded so far on the disk, and waits for it.
+    pub(crate) fn sync_wait(&mut self) -> Result<(), RunError> {
+        self.journal
+            .sync_wait()
+            .map_err(|source| self.error(source))
+    }
+
+    /// Hands the transcript's buffered lines to the OS: at the end of each command.
+    pub(crate) fn flush(&mut self) -> Result<(), RunError> {
+        self.journal.flush().map_err(|source| self.error(source))
     }
 
     /// The run's folder.
