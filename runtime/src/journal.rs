@@ -43,9 +43,12 @@ struct Syncer {
     /// The last request sent.
     asked: u64,
     /// The last request done, and the first error met, shared with the thread.
-    done: Arc<(Mutex<(u64, Option<std::io::Error>)>, Condvar)>,
+    done: Arc<(Mutex<Synced>, Condvar)>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
+
+/// The last sync request done, and the first error met.
+type Synced = (u64, Option<std::io::Error>);
 
 impl Syncer {
     fn start(files: Vec<File>) -> Syncer {
