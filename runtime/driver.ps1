@@ -118,6 +118,10 @@ end {
 $sessionState = [System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2()
 $sessionState.Commands.Add([System.Management.Automation.Runspaces.SessionStateFunctionEntry]::new('Out-TejunSink', $sinkScript))
 $runspace = [runspacefactory]::CreateRunspace($sessionState)
+# One thread runs every request. The default starts a new thread per pipeline, which costs a
+# millisecond or more per command (many on a busy machine); the thread's state (culture, the
+# .NET current directory) is the session's own either way.
+$runspace.ThreadOptions = [System.Management.Automation.Runspaces.PSThreadOptions]::ReuseThread
 $runspace.OpenAsync()
 
 $utf8 = [System.Text.UTF8Encoding]::new($false)
