@@ -117,6 +117,14 @@ end {
 # on first use instead of up front: a faster start.
 $sessionState = [System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2()
 $sessionState.Commands.Add([System.Management.Automation.Runspaces.SessionStateFunctionEntry]::new('Out-TejunSink', $sinkScript))
+# The sink formats objects with Out-String. Found through its module, the first object a session
+# prints would import all of Microsoft.PowerShell.Utility (a tenth of a second or more); the
+# cmdlet itself, added from its type, is there at once. Where the type is not loaded yet, the
+# module is found as usual.
+$outString = 'Microsoft.PowerShell.Commands.OutStringCommand' -as [type]
+if ($null -ne $outString) {
+    $sessionState.Commands.Add([System.Management.Automation.Runspaces.SessionStateCmdletEntry]::new('Out-String', $outString, $null))
+}
 $runspace = [runspacefactory]::CreateRunspace($sessionState)
 # One thread runs every request. The default starts a new thread per pipeline, which costs a
 # millisecond or more per command (many on a busy machine); the thread's state (culture, the
