@@ -52,6 +52,11 @@ begin {
     $size = $sink[1]
     $signal = $sink[2]
     $limit = $sink[3]
+    # What the command leaves behind, for its `done` event: read here, on the runspace's own
+    # thread, costs nothing; read by the driver, each is a call across threads.
+    $after = $sink[4]
+    $after[0] = $null
+    $global:LASTEXITCODE = $null
     # The formatter is made for the first object that needs it: a command that prints only text
     # (or nothing) never loads Out-String's module.
     $format = $null
@@ -100,6 +105,11 @@ process {
     }
 }
 end {
+    $after[0] = $global:LASTEXITCODE
+    # .NET resolves relative paths against the process directory, not PowerShell's location.
+    $location = $ExecutionContext.SessionState.Path.CurrentFileSystemLocation
+    if ($null -ne $location) { [Environment]::CurrentDirectory = $location.ProviderPath }
+    $after[1] = $true
     if (-not $formatting) { return }
     $pending.Clear()
     foreach ($line in $format.End()) { $pending.Add([string]$line) }
@@ -234,7 +244,9 @@ $boxSignal = [System.Threading.AutoResetEvent]::new($false)
 # A chunk is encoded through buffers made once: text in pieces of 64 Ki would otherwise allocate
 # strings on the large object heap, which only a full collection frees, and PowerShell's memory
 # would grow with the output.
-[AppDomain]::CurrentDomain.SetData('tejun.sink', [object[]]@($box, $boxSize, $boxSignal, $boxLimit))
+# What the sink's end block read: the last exit code and whether it ran at all.
+$after = [object[]]::new(2)
+[AppDomain]::CurrentDomain.SetData('tejun.sink', [object[]]@($box, $boxSize, $boxSignal, $boxLimit, $after))
 $charBuf = [char[]]::new($chunkChars)
 $byteBuf = [byte[]]::new(3 * $chunkChars)
 $b64Buf = [char[]]::new(4 * $chunkChars + 4)
@@ -332,26 +344,52 @@ function Take-Box {
     , $lines
 }
 
+# Made once: what every request needs apart from its code. The PowerShell object is reused while
+# its requests end normally, and made again after a stop or a failure.
+$settings = [System.Management.Automation.PSInvocationSettings]::new()
+$settings.ExposeFlowControlExceptions = $true
+$noInput = [System.Management.Automation.PSDataCollection[psobject]]::new()
+$noInput.Complete()
+$script:shell = $null
+# A run's output all goes to the sink: what reaches this collection is nothing.
+$runOutput = [System.Management.Automation.PSDataCollection[psobject]]::new()
+$mergeFrom = [System.Management.Automation.Runspaces.PipelineResultTypes]::All
+$mergeTo = [System.Management.Automation.Runspaces.PipelineResultTypes]::Output
+
+function ConvertTo-JsonValue($value) {
+    if ($null -eq $value) { return 'null' }
+    if ($value -is [bool]) { if ($value) { return 'true' } else { return 'false' } }
+    if ($value -is [int] -or $value -is [long]) { return [string]$value }
+    ConvertTo-JsonString ([string]$value)
+}
+
 function Invoke-Request($request, [bool]$evaluate) {
-    $id = [long]$request[1]
-    $code = Decode-Text $request[2]
-    $ps = [powershell]::Create()
-    $ps.Runspace = $runspace
-    $runspace.SessionStateProxy.SetVariable('LASTEXITCODE', $null)
-    $null = $ps.AddScript($code)
-    if (-not $evaluate) {
-        $ps.Commands.Commands[0].MergeMyResults([System.Management.Automation.Runspaces.PipelineResultTypes]::All,
-            [System.Management.Automation.Runspaces.PipelineResultTypes]::Output)
-        $null = $ps.AddCommand('Out-TejunSink')
+    $id = $request[1]
+    $code = $utf8.GetString([Convert]::FromBase64String($request[2]))
+    $ps = $script:shell
+    if ($null -eq $ps) {
+        $ps = [powershell]::Create()
+        $ps.Runspace = $runspace
+        $script:shell = $ps
+    } else {
+        $ps.Commands.Clear()
+        $ps.Streams.ClearStreams()
     }
-    $settings = [System.Management.Automation.PSInvocationSettings]::new()
-    $settings.ExposeFlowControlExceptions = $true
-    $inputData = [System.Management.Automation.PSDataCollection[psobject]]::new()
-    $inputData.Complete()
-    $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
-    $handle = $ps.BeginInvoke($inputData, $output, $settings, $null, $null)
+    $after[1] = $false
+    $null = $ps.AddScript($code)
+    if ($evaluate) {
+        # A condition has no sink to reset the exit code for it.
+        $runspace.SessionStateProxy.SetVariable('LASTEXITCODE', $null)
+        $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+    } else {
+        $ps.Commands.Commands[0].MergeMyResults($mergeFrom, $mergeTo)
+        # By name: a function added as its CommandInfo does not take pipeline input.
+        $null = $ps.AddCommand('Out-TejunSink')
+        $output = $runOutput
+    }
+    $handle = $ps.BeginInvoke($noInput, $output, $settings, $null, $null)
     $wakers = [System.Threading.WaitHandle[]]@($handle.AsyncWaitHandle, $boxSignal)
-    $values = [System.Collections.ArrayList]::new()
+    if ($evaluate) { $values = [System.Collections.Generic.List[object]]::new() }
     $cancelled = $false
     while ($true) {
         $null = [System.Threading.WaitHandle]::WaitAny($wakers, 20)
@@ -360,22 +398,22 @@ function Invoke-Request($request, [bool]$evaluate) {
         if ($evaluate) {
             # Whether a condition holds depends on its first two values only (none: false; one:
             # its truth; more: true), so a condition that prints a flood keeps no more than that.
-            foreach ($i in $output.ReadAll()) { if ($values.Count -lt 2) { $null = $values.Add($i) } }
-        } else {
+            foreach ($i in $output.ReadAll()) { if ($values.Count -lt 2) { $values.Add($i) } }
+            Send-Stream $id 'error' $ps.Streams.Error.ReadAll()
+            Send-Stream $id 'warning' $ps.Streams.Warning.ReadAll()
+            Send-Stream $id 'verbose' $ps.Streams.Verbose.ReadAll()
+            Send-Stream $id 'debug' $ps.Streams.Debug.ReadAll()
+            Send-Stream $id 'information' $ps.Streams.Information.ReadAll()
+        } elseif ($boxSize[0] -gt 0 -or $box.Count -gt 0) {
+            # A run's streams are all merged into its output, which the sink hands over.
             Send-Box $id (Take-Box)
         }
-        Send-Stream $id 'error' $ps.Streams.Error.ReadAll()
-        Send-Stream $id 'warning' $ps.Streams.Warning.ReadAll()
-        Send-Stream $id 'verbose' $ps.Streams.Verbose.ReadAll()
-        Send-Stream $id 'debug' $ps.Streams.Debug.ReadAll()
-        Send-Stream $id 'information' $ps.Streams.Information.ReadAll()
         if ($done) { break }
         $next = Get-NextLineTask
         if ($next.IsCompleted) {
             $line = Take-Line
             if ($null -eq $line) { [Environment]::Exit(0) }
-            $message = $line.Split("`t")
-            if ($message[0] -eq 'cancel' -and -not $cancelled) {
+            if ($line.StartsWith('cancel') -and -not $cancelled) {
                 $cancelled = $true
                 $null = $ps.BeginStop($null, $null)
             }
@@ -396,40 +434,58 @@ function Invoke-Request($request, [bool]$evaluate) {
             $failure = $inner
         }
     }
+    $state = $ps.InvocationStateInfo.State
     $reason = $ps.InvocationStateInfo.Reason
     if ($null -ne $reason -and $null -eq $exit -and $null -eq $failure) {
         if ($reason -is [System.Management.Automation.ExitException]) { $exit = [int]$reason.Argument } else { $failure = $reason }
     }
-    $event = [ordered]@{
-        ev = 'done'; id = $id
-        state = [string]$ps.InvocationStateInfo.State
-        exit = $exit
-        last_exit_code = $runspace.SessionStateProxy.GetVariable('LASTEXITCODE')
-        had_errors = [bool]$ps.HadErrors
-        failure = $null
-        failure_fqid = $null
-        value = $null
+    if ($after[1]) {
+        $lastExit = $after[0]
+    } else {
+        # The sink's end did not run (a condition, a terminating error, `exit`): ask the runspace.
+        $lastExit = $runspace.SessionStateProxy.GetVariable('LASTEXITCODE')
+        try {
+            $location = $runspace.SessionStateProxy.Path.CurrentFileSystemLocation
+            if ($null -ne $location) { [Environment]::CurrentDirectory = $location.ProviderPath }
+        } catch { }
     }
+    $message = $null
+    $fqid = $null
     if ($null -ne $failure -and -not ($failure -is [System.Management.Automation.PipelineStoppedException])) {
-        $event.failure = [string]$failure.Message
+        $message = [string]$failure.Message
         if ($failure -is [System.Management.Automation.IContainsErrorRecord]) {
-            $event.failure_fqid = [string]$failure.ErrorRecord.FullyQualifiedErrorId
+            $fqid = [string]$failure.ErrorRecord.FullyQualifiedErrorId
             $position = $failure.ErrorRecord.InvocationInfo
-            if ($null -ne $position) { $event.failure = $event.failure + "`n" + [string]$position.PositionMessage }
+            if ($null -ne $position) { $message = $message + "`n" + [string]$position.PositionMessage }
         }
     }
+    $value = $null
     if ($evaluate) {
-        if ($values.Count -eq 0) { $event.value = $false }
-        elseif ($values.Count -eq 1) { $event.value = [System.Management.Automation.LanguagePrimitives]::IsTrue($values[0]) }
-        else { $event.value = $true }
+        if ($values.Count -eq 0) { $value = $false }
+        elseif ($values.Count -eq 1) { $value = [System.Management.Automation.LanguagePrimitives]::IsTrue($values[0]) }
+        else { $value = $true }
     }
-    # .NET resolves relative paths against the process directory, not PowerShell's location.
-    try {
-        $location = $runspace.SessionStateProxy.Path.CurrentFileSystemLocation
-        if ($null -ne $location) { [Environment]::CurrentDirectory = $location.ProviderPath }
-    } catch { }
-    $ps.Dispose()
-    Send-Event $event
+    $hadErrors = [bool]$ps.HadErrors
+    if ($state -ne [System.Management.Automation.PSInvocationState]::Completed) {
+        # A stopped or failed PowerShell object is not used again.
+        $ps.Dispose()
+        $script:shell = $null
+    }
+    # Written out here rather than through a function: a function call costs tens of microseconds.
+    $json = '{"ev":"done","id":' + $id + ',"state":"' + $state + '","had_errors":'
+    if ($hadErrors) { $json += 'true' } else { $json += 'false' }
+    if ($null -eq $exit -and $null -eq $message -and $null -eq $fqid -and $null -eq $value -and
+        ($null -eq $lastExit -or $lastExit -is [int])) {
+        # The usual case: a command that ended without a failure.
+        $json += ',"exit":null,"failure":null,"failure_fqid":null,"value":null,"last_exit_code":'
+        if ($null -eq $lastExit) { $json += 'null}' } else { $json += [string]$lastExit + '}' }
+    } else {
+        $json += ',"exit":' + (ConvertTo-JsonValue $exit) + ',"last_exit_code":' + (ConvertTo-JsonValue $lastExit) +
+            ',"failure":' + (ConvertTo-JsonValue $message) + ',"failure_fqid":' + (ConvertTo-JsonValue $fqid) +
+            ',"value":' + (ConvertTo-JsonValue $value) + '}'
+    }
+    $writer.WriteLine($json)
+    $writer.Flush()
 }
 
 while ($true) {
@@ -443,7 +499,7 @@ while ($true) {
         for ($i = 1; $i + 2 -lt $request.Length; $i += 3) {
             if ($request[$i + 1] -eq 'list') {
                 $words = $request[$i + 2].Split(',')
-                $items = New-Object 'string[]' ([int]$words[0])
+                $items = [string[]]::new([int]$words[0])
                 for ($k = 0; $k -lt $items.Length; $k++) { $items[$k] = Decode-Text $words[$k + 1] }
                 # SetVariable stores the array itself: an empty or one-item list stays a [string[]].
                 $runspace.SessionStateProxy.SetVariable($request[$i], $items)
