@@ -135,6 +135,9 @@ $outString = 'Microsoft.PowerShell.Commands.OutStringCommand' -as [type]
 if ($null -ne $outString) {
     $sessionState.Commands.Add([System.Management.Automation.Runspaces.SessionStateCmdletEntry]::new('Out-String', $outString, $null))
 }
+$sessionState.Variables.Add([System.Management.Automation.Runspaces.SessionStateVariableEntry]::new('ProgressPreference', 'SilentlyContinue', ''))
+# What PowerShell pipes to a native command's stdin: ASCII on Windows PowerShell 5.1.
+$sessionState.Variables.Add([System.Management.Automation.Runspaces.SessionStateVariableEntry]::new('OutputEncoding', [System.Text.UTF8Encoding]::new($false), ''))
 $runspace = [runspacefactory]::CreateRunspace($sessionState)
 # One thread runs every request. The default starts a new thread per pipeline, which costs a
 # millisecond or more per command (many on a busy machine); the thread's state (culture, the
@@ -208,13 +211,11 @@ function Format-Record($record) {
 }
 
 
-Send-Event ([ordered]@{
-    ev = 'hello'
-    token = $env:TEJUN_TOKEN
-    pid = $PID
-    version = $PSVersionTable.PSVersion.ToString()
-    edition = [string]$PSVersionTable.PSEdition
-})
+# Written directly: the token is hex and the version and edition are plain words, and the first
+# call of the JSON helpers would compile them while tejun waits.
+$writer.WriteLine('{"ev":"hello","token":"' + $env:TEJUN_TOKEN + '","pid":' + $PID + ',"version":"' +
+    $PSVersionTable.PSVersion.ToString() + '","edition":"' + [string]$PSVersionTable.PSEdition + '"}')
+$writer.Flush()
 
 $script:runspaceReady = $false
 function Wait-Runspace {
@@ -223,11 +224,7 @@ function Wait-Runspace {
         [System.Threading.Thread]::Sleep(2)
     }
     if ($runspace.RunspaceStateInfo.State -ne 'Opened') { throw $runspace.RunspaceStateInfo.Reason }
-    $proxy = $runspace.SessionStateProxy
-    $proxy.SetVariable('ProgressPreference', 'SilentlyContinue')
-    # What PowerShell pipes to a native command's stdin: ASCII on Windows PowerShell 5.1.
-    $proxy.SetVariable('OutputEncoding', $utf8)
-    $style = $proxy.GetVariable('PSStyle')
+    $style = $runspace.SessionStateProxy.GetVariable('PSStyle')
     if ($null -ne $style) { $style.OutputRendering = 'PlainText' }
     $script:runspaceReady = $true
 }

@@ -64,6 +64,35 @@ async fn state_persists_between_commands_and_multi_line_code_runs() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_session_starts_quiet_and_in_utf8_and_follows_the_location() {
+    let mut host = host().await;
+    let (first, out) = run(
+        &mut host,
+        "\"$($OutputEncoding.WebName) $ProgressPreference\"\n[datetime]::new(2026, 12, 2).Year",
+    )
+    .await;
+    assert!(first.succeeded(&[0]), "{first:?}");
+    assert_eq!(out, ["utf-8 SilentlyContinue", "2026"]);
+    // A relative path given to .NET resolves against PowerShell's location, after a command
+    // that ends normally and after one that fails.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("here.txt"), "found").unwrap();
+    let path = dir.path().display().to_string().replace('\'', "''");
+    let (_, _) = run(&mut host, &format!("Set-Location -LiteralPath '{path}'")).await;
+    let (_, out) = run(&mut host, "[IO.File]::ReadAllText('here.txt')").await;
+    assert_eq!(out, ["found"]);
+    let (failed, _) = run(
+        &mut host,
+        "Set-Location -LiteralPath ([IO.Path]::GetTempPath()); throw 'x'",
+    )
+    .await;
+    assert!(!failed.succeeded(&[0]));
+    let (_, out) = run(&mut host, "[IO.File]::Exists('here.txt')").await;
+    assert_eq!(out, ["False"], "the location moved with the failed command");
+    host.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn exit_n_throw_and_error_records_are_classified() {
     let mut host = host().await;
     let (exit, out) = run(&mut host, "Write-Output before\nexit 3").await;
