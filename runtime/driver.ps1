@@ -196,8 +196,11 @@ function Get-NextLineTask {
     $script:pendingRead
 }
 
+# The next request. Between requests it is read on this thread: a read on the thread pool (which a
+# running command needs, to hear a cancel) would cost a hand-over for every request.
 function Take-Line {
-    $task = Get-NextLineTask
+    $task = $script:pendingRead
+    if ($null -eq $task) { return $reader.ReadLine() }
     $script:pendingRead = $null
     $task.Result
 }
