@@ -7,7 +7,7 @@
 //!
 //! Each runs one shape of output through `tejun run` and through a bare `pwsh -File x.ps1 > file`
 //! doing the same, then checks that tejun peaked under 64 MB, that its PowerShell peaked under
-//! 1.3 times the bare one, and that the transcript holds every byte that was printed. Peaks are
+//! 1.2 times the bare one, and that the transcript holds every byte that was printed. Peaks are
 //! the kernel's high-water marks (`VmHWM`) of tejun and of every process under it.
 
 use std::collections::HashMap;
@@ -17,7 +17,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const TEJUN_LIMIT_KB: u64 = 64 * 1024;
-const PWSH_FACTOR: f64 = 1.3;
+/// Issue 11's target for the hosted PowerShell's peak against a bare one printing the same.
+const PWSH_FACTOR: f64 = 1.2;
 
 /// 1,000,000 lines of 200 characters: 200 MB. Also the throughput case: within 1.5 times the
 /// bare pwsh.
