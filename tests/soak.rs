@@ -101,6 +101,18 @@ fn ten_commands_in_a_row() {
     assert_eq!(seen.output.bytes, 200_000_000);
 }
 
+/// 300,000 objects formatted as a table (about 45 MB of text): the formatter's path, not strings.
+#[test]
+#[ignore = "soak test: run with --ignored"]
+fn objects_formatted_as_a_table() {
+    let soak = Soak::new("table");
+    let code = "foreach ($i in 1..300000) { [pscustomobject]@{ Id = $i; Name = 'v' * 120 } }";
+    soak.compare(&[code]);
+    let seen = soak.transcript();
+    // A header, its rule, then one row per object (a table may end with blank lines).
+    assert!(seen.output.lines >= 300_002, "{} lines", seen.output.lines);
+}
+
 /// One soak: a folder with the runbook, the bare script, the bare output and tejun's state.
 struct Soak {
     dir: tempfile::TempDir,
