@@ -175,19 +175,6 @@ function ConvertTo-JsonString([string]$text) {
     if ($text -match '[\x00-\x1f]') { $text = [regex]::Replace($text, '[\x00-\x1f]', $script:controlEscape) }
     '"' + $text + '"'
 }
-function Send-Event($event) {
-    $parts = [System.Collections.Generic.List[string]]::new()
-    foreach ($key in $event.Keys) {
-        $value = $event[$key]
-        if ($null -eq $value) { $json = 'null' }
-        elseif ($value -is [bool]) { if ($value) { $json = 'true' } else { $json = 'false' } }
-        elseif ($value -is [int] -or $value -is [long]) { $json = [string]$value }
-        else { $json = ConvertTo-JsonString ([string]$value) }
-        $parts.Add('"' + $key + '":' + $json)
-    }
-    $writer.WriteLine('{' + [string]::Join(',', $parts) + '}')
-    $writer.Flush()
-}
 
 function Get-NextLineTask {
     if ($null -eq $script:pendingRead) {
@@ -511,7 +498,8 @@ while ($true) {
             elseif ($request[$i + 1] -eq 'bool') { $value = ($text -eq 'true') }
             $runspace.SessionStateProxy.SetVariable($request[$i], $value)
         }
-        Send-Event ([ordered]@{ ev = 'vars_set' })
+        $writer.WriteLine('{"ev":"vars_set"}')
+        $writer.Flush()
     }
     elseif ($op -eq 'run') { Invoke-Request $request $false }
     elseif ($op -eq 'eval') { Invoke-Request $request $true }

@@ -328,6 +328,9 @@ impl Host {
 
     /// Sets PowerShell variables in the session: a runbook's parameters.
     pub async fn set_vars(&mut self, vars: &[(String, Value)]) -> Result<(), HostError> {
+        if vars.is_empty() {
+            return Ok(());
+        }
         self.send(&Request::Vars(vars)).await?;
         loop {
             let msg = self.next_message().await?;
