@@ -309,22 +309,55 @@ pub async fn lint(
     runbooks: &[(&str, &Runbook)],
     timeout: Duration,
 ) -> Result<Vec<Vec<Finding>>, SyntaxCheckError> {
-    let mut texts = Vec::new();
-    for (file, (src, runbook)) in runbooks.iter().enumerate() {
-        let cx = Context::new(runbook, src);
-        texts.extend(cx.blocks().map(|block| (file, BlockText::new(block.code))));
-    }
-    let blocks: Vec<String> = texts.iter().map(|(_, t)| t.text.clone()).collect();
-    let errors = parse_blocks(host, &blocks, timeout).await?;
-    let mut findings = vec![Vec::new(); runbooks.len()];
-    for error in errors {
-        if ENVIRONMENT_ERRORS.contains(&error.id.as_str()) {
-            continue;
+    let prepared = Prepared::new(runbooks);
+    let errors = parse_blocks(host, &prepared.blocks(), timeout).await?;
+    Ok(prepared.findings(errors))
+}
+
+/// The blocks of checked runbooks as PowerShell is asked to parse them, each with the runbook it
+/// comes from: what [`lint`] does before and after PowerShell, for a caller that talks to
+/// PowerShell itself (`tejun lint` starts it while it is still reading the files).
+pub struct Prepared {
+    /// Each block's runbook (its index in the list given) and text.
+    texts: Vec<(usize, BlockText)>,
+    /// How many runbooks there are.
+    runbooks: usize,
+}
+
+impl Prepared {
+    /// Prepares every block of `runbooks`, given as `(source, runbook)`.
+    pub fn new(runbooks: &[(&str, &Runbook)]) -> Prepared {
+        let mut texts = Vec::new();
+        for (file, (src, runbook)) in runbooks.iter().enumerate() {
+            let cx = Context::new(runbook, src);
+            texts.extend(cx.blocks().map(|block| (file, BlockText::new(block.code))));
         }
-        let (file, text) = &texts[error.block];
-        findings[*file].push(finding(text, &error));
+        Prepared {
+            texts,
+            runbooks: runbooks.len(),
+        }
     }
-    Ok(findings)
+
+    /// The texts to give [`parse_blocks`], in order.
+    pub fn blocks(&self) -> Vec<String> {
+        self.texts.iter().map(|(_, t)| t.text.clone()).collect()
+    }
+
+    /// The findings of each runbook, in the order given, from what [`parse_blocks`] returned for
+    /// [`Prepared::blocks`].
+    pub fn findings(&self, errors: Vec<SyntaxError>) -> Vec<Vec<Finding>> {
+        let mut findings = vec![Vec::new(); self.runbooks];
+        for error in errors {
+            if ENVIRONMENT_ERRORS.contains(&error.id.as_str()) {
+                continue;
+            }
+            let Some((file, text)) = self.texts.get(error.block) else {
+                continue;
+            };
+            findings[*file].push(finding(text, &error));
+        }
+        findings
+    }
 }
 
 /// The finding for one parse error: PowerShell's first line as the message, its further lines
