@@ -3,7 +3,8 @@
 //! - `1000 runbooks, no pwsh`: compile, lint and finish 1,000 generated runbooks of ten steps
 //!   shaped like `runbooks/lync2013-backend-upgrade.runbook`. Target: under 1 s.
 //! - `TJ001 over 1000 commands`: start a hosted PowerShell, parse 1,000 blocks of those runbooks
-//!   in it, shut it down. Target: under 5 s, start-up included.
+//!   in it, shut it down. Target: under 5 s, start-up included. Each distinct text is parsed
+//!   once (`syntax::Prepared`): 1,000 blocks of these runbooks are 317 texts.
 //! - `process per command`: what a process per block would cost instead, one
 //!   `pwsh -NoProfile -Command` parsing one block; multiply by 1,000 to compare.
 //! - `tejun lint, 1000 files` (`--no-pwsh` and with TJ001): the command as a user runs it over a

@@ -214,6 +214,9 @@ pub(crate) fn run(args: &LintArgs, _stderr_color: bool) -> u8 {
     }
 }
 
+/// The stack size of a lint thread: that of a main thread on Linux.
+const MAIN_STACK: usize = 8 << 20;
+
 /// Reads, checks and lints every file, on as many threads as there are cores: the results in
 /// the order of `paths`.
 fn load_all(
@@ -240,7 +243,14 @@ fn load_all(
     std::thread::scope(|scope| {
         let workers: Vec<_> = paths
             .chunks(chunk)
-            .map(|chunk| scope.spawn(move || chunk.iter().map(one).collect::<Vec<_>>()))
+            .map(|chunk| {
+                // The main thread's stack size: parsing and checking recurse as deep here as
+                // they do for `tejun check`.
+                std::thread::Builder::new()
+                    .stack_size(MAIN_STACK)
+                    .spawn_scoped(scope, move || chunk.iter().map(one).collect::<Vec<_>>())
+                    .expect("a thread starts")
+            })
             .collect();
         workers
             .into_iter()

@@ -96,7 +96,7 @@ pub(crate) fn check(
         .collect();
     let runbooks: Vec<(&str, &tejun_grammar::Runbook)> = checked.iter().map(|(_, r)| *r).collect();
     let prepared = Prepared::new(&runbooks);
-    let texts = prepared.blocks();
+    let texts = prepared.blocks().to_vec();
     if texts.is_empty() {
         // PowerShell was started for nothing; whether it started does not matter.
         let _ = finish(None, blocks);
