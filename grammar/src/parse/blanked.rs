@@ -8,10 +8,12 @@
 //! (`ps_blank`).
 //!
 //! The light reading only guesses which `{` opens a block (the one after `run`, `ensure`, `if`,
-//! `give up "NAME"`, ...). A guess never decides anything: the copy is used only when pest's
-//! tree has a block's code (`ps_code`) at exactly every blanked span. Everything else (a syntax
-//! error, a guess the tree does not confirm) is left to pest on the text itself, so results and
-//! diagnostics are those of the grammar alone.
+//! `give up "NAME"`, ...). A guess never decides anything: the copy is used only when the blocks'
+//! code (`ps_code`) in pest's tree is exactly the blanked spans, apart from empty code. Code pest
+//! read itself next to blank text is refused too: a here-string or a comment in it could have run
+//! into a blanked block and found its end there in the text itself. Everything else (a syntax
+//! error, a guessed block that does not end, a guess the tree does not confirm) is left to pest
+//! on the text itself, so results and diagnostics are those of the grammar alone.
 
 use pest::Parser as _;
 
@@ -55,7 +57,7 @@ pub(super) fn blank(src: &str) -> Option<(String, Blocks)> {
     if src.as_bytes().contains(&0) {
         return None;
     }
-    let blocks = find(src);
+    let blocks = find(src)?;
     if blocks.list.is_empty() {
         return None;
     }
@@ -102,8 +104,9 @@ fn names_next(word: &str) -> bool {
     )
 }
 
-/// Reads the language lightly and scans every block it takes for one.
-fn find(src: &str) -> Blocks {
+/// Reads the language lightly and scans every block it takes for one; `None` when one of them
+/// does not end.
+fn find(src: &str) -> Option<Blocks> {
     let b = src.as_bytes();
     let mut blocks = Blocks {
         list: Vec::new(),
@@ -165,14 +168,16 @@ fn find(src: &str) -> Blocks {
                 p += 1;
                 if block && b.get(p) != Some(&b'}') {
                     let mark = blocks.found.len();
-                    if let Some(end) = powershell::block_end(src, p, &mut blocks.found) {
-                        blocks.list.push(Block {
-                            start: p,
-                            end,
-                            found: mark..blocks.found.len(),
-                        });
-                        p = end + 1;
-                    }
+                    // A block that does not end is a syntax error or a wrong guess; either way
+                    // pest reads the text itself (the blocks after it might otherwise hide what
+                    // it runs into).
+                    let end = powershell::block_end(src, p, &mut blocks.found)?;
+                    blocks.list.push(Block {
+                        start: p,
+                        end,
+                        found: mark..blocks.found.len(),
+                    });
+                    p = end + 1;
                 }
                 push(&mut last, Token::Other);
             }
@@ -184,15 +189,13 @@ fn find(src: &str) -> Blocks {
             }
         }
     }
-    blocks
+    Some(blocks)
 }
 
 #[cfg(test)]
 mod tests {
     //! The fast path must read every text exactly as pest reads the text itself: the fixtures,
     //! the real runbooks, and random edits of them.
-
-    use proptest::prelude::*;
 
     use super::super::{build, check_nesting, pairs};
     use crate::ast::Ast;
@@ -290,35 +293,82 @@ mod tests {
         "run { x }",
     ];
 
-    proptest! {
-        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
-
-        #[test]
-        fn the_fast_path_reads_edited_runbooks_as_pest_does(
-            seed in any::<prop::sample::Index>(),
-            edits in prop::collection::vec((any::<prop::sample::Index>(), prop::sample::select(PIECES), 0..3usize), 1..5),
-        ) {
-            let corpus = corpus_cached();
-            let mut src = corpus[seed.index(corpus.len())].clone();
-            for (at, piece, delete) in edits {
-                let mut at = at.index(src.len() + 1);
-                while !src.is_char_boundary(at) {
-                    at -= 1;
+    /// Random edits of every fixture and runbook (a fixed seed, so a failure comes back): where
+    /// the fast path decides, it must decide as pest does on the text itself.
+    #[test]
+    fn the_fast_path_reads_edited_runbooks_as_pest_does() {
+        let corpus = corpus();
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as usize % n.max(1)
+        };
+        let (mut tried, mut decided) = (0, 0);
+        for _ in 0..100 {
+            for original in &corpus {
+                let mut src = original.clone();
+                for _ in 0..1 + next(3) {
+                    let mut at = next(src.len() + 1);
+                    while !src.is_char_boundary(at) {
+                        at -= 1;
+                    }
+                    let mut end = (at + next(3)).min(src.len());
+                    while !src.is_char_boundary(end) {
+                        end += 1;
+                    }
+                    src.replace_range(at..end, PIECES[next(PIECES.len())]);
                 }
-                let mut end = (at + delete).min(src.len());
-                while !src.is_char_boundary(end) {
-                    end += 1;
+                tried += 1;
+                if let Some(result) = fast(&src) {
+                    decided += 1;
+                    assert_eq!(result, slow(&src), "{src}");
                 }
-                src.replace_range(at..end, piece);
-            }
-            if let Some(result) = fast(&src) {
-                prop_assert_eq!(result, slow(&src), "{}", src);
             }
         }
+        // Most edits break a runbook, and many fixtures are broken to begin with.
+        assert!(
+            decided * 20 > tried,
+            "the fast path decided only {decided} of {tried} edited runbooks"
+        );
     }
 
-    fn corpus_cached() -> &'static [String] {
-        static CORPUS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-        CORPUS.get_or_init(corpus)
+    /// Random PowerShell made of the pieces the scanner treats specially, in a block: where the
+    /// fast path decides, it must decide as pest does, placeholders included.
+    #[test]
+    fn the_scanner_reads_random_powershell_as_the_grammar_does() {
+        const CODE: &[&str] = &[
+            "'", "\"", "\u{2018}", "\u{2019}", "\u{201C}", "\u{201E}", "`", "@'\n", "\n'@",
+            "@\"\n", "\n\"@", " '@", "$(", "${", "(", ")", "{", "}", "#", "<#", "#>", "<A b>",
+            "<Ü 1/2>", "<x", ">", "<", "a", "Get-Item", " ", "\n", "\r\n", "\r", "\t", "a#b", "$x",
+            ";", "@", "\u{3042}",
+        ];
+        let mut state: u64 = 7;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as usize % n.max(1)
+        };
+        let (mut tried, mut decided, mut placeholders) = (0, 0, 0);
+        for _ in 0..20_000 {
+            let code: String = (0..next(24)).map(|_| CODE[next(CODE.len())]).collect();
+            let src = format!(
+                "runbook r {{\n  param A: string placeholder \"<A b>\"\n  step s \"S\" {{\n    run {{{code}}}\n    ensure {{ {code} }}\n  }}\n}}\n"
+            );
+            tried += 1;
+            if let Some(result) = fast(&src) {
+                decided += 1;
+                if let Ok(ast) = &result {
+                    placeholders += format!("{ast:?}").matches("Placeholder {").count();
+                }
+                assert_eq!(result, slow(&src), "{src}");
+            }
+        }
+        assert!(
+            decided * 10 > tried && placeholders > 100,
+            "decided {decided} of {tried}, {placeholders} placeholders"
+        );
     }
 }

@@ -14,7 +14,8 @@ type P<'i> = Pair<'i, Rule>;
 
 /// Builds the AST of a whole file from the pairs of `Rule::file`, over `src` itself or over its
 /// copy with `blanked` blocks (see `blanked.rs`). `None` when those pairs are of a copy and do not
-/// have a block's code at exactly every blanked span: the copy was read differently from the text.
+/// have a block's code at exactly every blanked span, or have code that is neither blanked nor
+/// empty: the copy may have been read differently from the text.
 pub(super) fn file(
     mut pairs: Pairs<'_, Rule>,
     src: &str,
@@ -139,7 +140,7 @@ struct Builder<'s> {
     blanked: Option<&'s Blocks>,
     /// How many blanked blocks have been met as a block's code.
     confirmed: usize,
-    /// Whether a block's code was met that overlaps blank text without being a blanked block.
+    /// Whether a block's code was met on the fast path that is neither blanked nor empty.
     unconfirmed: bool,
 }
 
@@ -1029,9 +1030,10 @@ impl Builder<'_> {
                     .collect()
             }
             _ => {
-                // Code pest read itself: it must not hold blank text.
+                // On the fast path pest reads only empty code itself: code it read would have
+                // been read next to blanked text, which a here-string or a comment may run into.
                 if self.blanked.is_some() {
-                    self.unconfirmed |= code.as_str() != &self.src[code_span.start..code_span.end];
+                    self.unconfirmed |= code_span.start != code_span.end;
                 }
                 code.clone()
                     .into_inner()
