@@ -7,7 +7,7 @@ use tejun_grammar::lint::{self, Config, Finding, Level, RULES};
 use crate::cli::{LintArgs, LintFormat};
 use crate::exit;
 use crate::files::runbook_files;
-use crate::input::{load, plural};
+use crate::input::{Loaded, load, plural};
 use crate::lint_format;
 
 /// One linted file, as the output formats see it.
@@ -121,34 +121,35 @@ pub(crate) fn run(args: &LintArgs, _stderr_color: bool) -> u8 {
             return exit::USAGE;
         }
     };
+    let tj001 = lint::rule("TJ001").expect("TJ001 is in the rule table");
+    let tj001_off = !paths.is_empty()
+        && paths
+            .iter()
+            .all(|p| config.configured(tj001, &relative(p, &config_dir)) == Some(Level::Off));
+    // PowerShell starts now, on its own thread, while the files are read.
+    let pwsh = (!args.no_pwsh && !tj001_off).then(|| crate::lint_pwsh::start(&args.shell));
     let mut unreadable = false;
     let mut loaded_files = Vec::new();
-    for path in &paths {
-        match load(path) {
-            Ok(loaded) => loaded_files.push(loaded),
+    let mut loaded_paths = Vec::new();
+    let mut raw: Vec<Vec<Finding>> = Vec::new();
+    for (path, loaded) in paths.iter().zip(load_all(&paths, &config, &config_dir)) {
+        match loaded {
+            Ok((loaded, findings)) => {
+                loaded_files.push(loaded);
+                loaded_paths.push(path);
+                raw.push(findings);
+            }
             Err(message) => {
                 eprintln!("error: {message}");
                 unreadable = true;
             }
         }
     }
-    let mut raw: Vec<Vec<Finding>> = loaded_files
-        .iter()
-        .zip(&paths)
-        .map(|(l, path)| lint::lint(&l.src, &l.result, &config, &relative(path, &config_dir)))
-        .collect();
     let mut tool_failed = false;
-    let tj001 = lint::rule("TJ001").expect("TJ001 is in the rule table");
-    let tj001_off = !paths.is_empty()
-        && paths
-            .iter()
-            .all(|p| config.configured(tj001, &relative(p, &config_dir)) == Some(Level::Off));
-    let pwsh_skipped = if args.no_pwsh {
-        Some("--no-pwsh was given".to_owned())
-    } else if tj001_off {
-        Some("tejun.toml turns it off".to_owned())
-    } else {
-        match crate::lint_pwsh::check(&loaded_files, &args.shell) {
+    let pwsh_skipped = match pwsh {
+        None if args.no_pwsh => Some("--no-pwsh was given".to_owned()),
+        None => Some("tejun.toml turns it off".to_owned()),
+        Some(pwsh) => match crate::lint_pwsh::check(&loaded_files, pwsh) {
             Ok(found) => {
                 for (i, findings) in found {
                     raw[i].extend(findings);
@@ -160,12 +161,12 @@ pub(crate) fn run(args: &LintArgs, _stderr_color: bool) -> u8 {
                 tool_failed = true;
                 Some(message)
             }
-        }
+        },
     };
     let files: Vec<FileReport> = loaded_files
         .into_iter()
         .zip(raw)
-        .zip(&paths)
+        .zip(loaded_paths)
         .map(|((loaded, findings), path)| {
             let findings = lint::finish(
                 findings,
@@ -211,6 +212,51 @@ pub(crate) fn run(args: &LintArgs, _stderr_color: bool) -> u8 {
     } else {
         exit::OK
     }
+}
+
+/// The stack size of a lint thread: that of a main thread on Linux.
+const MAIN_STACK: usize = 8 << 20;
+
+/// Reads, checks and lints every file, on as many threads as there are cores: the results in
+/// the order of `paths`.
+fn load_all(
+    paths: &[PathBuf],
+    config: &Config,
+    config_dir: &Path,
+) -> Vec<Result<(Loaded, Vec<Finding>), String>> {
+    let one = |path: &PathBuf| {
+        load(path).map(|loaded| {
+            let findings = lint::lint(
+                &loaded.src,
+                &loaded.result,
+                config,
+                &relative(path, config_dir),
+            );
+            (loaded, findings)
+        })
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if threads < 2 || paths.len() < 2 {
+        return paths.iter().map(one).collect();
+    }
+    let chunk = paths.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = paths
+            .chunks(chunk)
+            .map(|chunk| {
+                // The main thread's stack size: parsing and checking recurse as deep here as
+                // they do for `tejun check`.
+                std::thread::Builder::new()
+                    .stack_size(MAIN_STACK)
+                    .spawn_scoped(scope, move || chunk.iter().map(one).collect::<Vec<_>>())
+                    .expect("a thread starts")
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 /// The `--list-rules` table.

@@ -91,6 +91,10 @@ pub fn render_all<D>(items: &[D], file_name: &str, src: &str, width: usize, colo
 where
     D: Diagnostic,
 {
+    // Showing the source costs a pass over all of it: not for a file with nothing to show.
+    if items.is_empty() {
+        return String::new();
+    }
     let theme = if color {
         GraphicalTheme::unicode()
     } else {

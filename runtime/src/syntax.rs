@@ -10,6 +10,7 @@
 //! reports offsets in UTF-16 code units of that text; [`BlockText`] maps them back to byte
 //! offsets in the file.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -309,22 +310,74 @@ pub async fn lint(
     runbooks: &[(&str, &Runbook)],
     timeout: Duration,
 ) -> Result<Vec<Vec<Finding>>, SyntaxCheckError> {
-    let mut texts = Vec::new();
-    for (file, (src, runbook)) in runbooks.iter().enumerate() {
-        let cx = Context::new(runbook, src);
-        texts.extend(cx.blocks().map(|block| (file, BlockText::new(block.code))));
-    }
-    let blocks: Vec<String> = texts.iter().map(|(_, t)| t.text.clone()).collect();
-    let errors = parse_blocks(host, &blocks, timeout).await?;
-    let mut findings = vec![Vec::new(); runbooks.len()];
-    for error in errors {
-        if ENVIRONMENT_ERRORS.contains(&error.id.as_str()) {
-            continue;
+    let prepared = Prepared::new(runbooks);
+    let errors = parse_blocks(host, prepared.blocks(), timeout).await?;
+    Ok(prepared.findings(errors))
+}
+
+/// The blocks of checked runbooks as PowerShell is asked to parse them, each with the runbook it
+/// comes from: what [`lint`] does before and after PowerShell, for a caller that talks to
+/// PowerShell itself (`tejun lint` starts it while it is still reading the files).
+///
+/// Each distinct text is parsed once: the parser's errors depend on the text alone, and the same
+/// command often comes back in many blocks and many runbooks.
+pub struct Prepared {
+    /// Each block's runbook (its index in the list given), text, and the index of its text in
+    /// `distinct`.
+    texts: Vec<(usize, BlockText, usize)>,
+    /// The texts to parse, each once, in order of first use.
+    distinct: Vec<String>,
+    /// How many runbooks there are.
+    runbooks: usize,
+}
+
+impl Prepared {
+    /// Prepares every block of `runbooks`, given as `(source, runbook)`.
+    pub fn new(runbooks: &[(&str, &Runbook)]) -> Prepared {
+        let mut texts = Vec::new();
+        let mut distinct = Vec::new();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for (file, (src, runbook)) in runbooks.iter().enumerate() {
+            let cx = Context::new(runbook, src);
+            for block in cx.blocks() {
+                let text = BlockText::new(block.code);
+                let index = *seen.entry(text.text.clone()).or_insert_with(|| {
+                    distinct.push(text.text.clone());
+                    distinct.len() - 1
+                });
+                texts.push((file, text, index));
+            }
         }
-        let (file, text) = &texts[error.block];
-        findings[*file].push(finding(text, &error));
+        Prepared {
+            texts,
+            distinct,
+            runbooks: runbooks.len(),
+        }
     }
-    Ok(findings)
+
+    /// The texts to give [`parse_blocks`]: each distinct one once.
+    pub fn blocks(&self) -> &[String] {
+        &self.distinct
+    }
+
+    /// The findings of each runbook, in the order given, from what [`parse_blocks`] returned for
+    /// [`Prepared::blocks`]: each block's errors, block by block.
+    pub fn findings(&self, errors: Vec<SyntaxError>) -> Vec<Vec<Finding>> {
+        let mut by_text: Vec<Vec<SyntaxError>> = vec![Vec::new(); self.distinct.len()];
+        for error in errors {
+            if ENVIRONMENT_ERRORS.contains(&error.id.as_str()) {
+                continue;
+            }
+            if let Some(list) = by_text.get_mut(error.block) {
+                list.push(error);
+            }
+        }
+        let mut findings = vec![Vec::new(); self.runbooks];
+        for (file, text, index) in &self.texts {
+            findings[*file].extend(by_text[*index].iter().map(|error| finding(text, error)));
+        }
+        findings
+    }
 }
 
 /// The finding for one parse error: PowerShell's first line as the message, its further lines
@@ -508,6 +561,40 @@ mod tests {
             ]
         );
         assert!(errors[1].message.contains("\nThe correct form is:"));
+    }
+
+    #[test]
+    fn a_text_met_in_many_blocks_is_parsed_once_and_reported_in_each() {
+        let src = |n: usize| {
+            format!(
+                "runbook r{n} {{\n  step s \"S\" {{\n    run {{ $x = }}\n    run {{ Get-Date }}\n    run {{ $x = }}\n  }}\n}}\n"
+            )
+        };
+        let sources = [src(1), src(22)];
+        let runbooks: Vec<Runbook> = sources
+            .iter()
+            .map(|s| tejun_grammar::compile(s).expect("compiles"))
+            .collect();
+        let pairs: Vec<(&str, &Runbook)> = sources
+            .iter()
+            .map(String::as_str)
+            .zip(runbooks.iter())
+            .collect();
+        let prepared = Prepared::new(&pairs);
+        assert_eq!(prepared.blocks(), ["$x =", "Get-Date"]);
+        let error = SyntaxError {
+            block: 0,
+            start: 3,
+            end: 4,
+            id: "ExpectedValueExpression".into(),
+            message: "You must provide a value expression following the '=' operator.".into(),
+        };
+        let findings = prepared.findings(vec![error]);
+        for (src, found) in sources.iter().zip(&findings) {
+            let at: Vec<usize> = src.match_indices("$x =").map(|(i, _)| i + 3).collect();
+            let spans: Vec<usize> = found.iter().map(|f| f.span.start).collect();
+            assert_eq!(spans, at, "{src}");
+        }
     }
 
     #[test]

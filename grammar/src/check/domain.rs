@@ -151,14 +151,16 @@ impl<'a> Domains<'a> {
                 _ => None,
             })
             .collect();
+        // Each variable's domain, looked up once rather than once per assignment.
+        let domains: Vec<&Vec<Option<Value>>> = vars.iter().map(|v| &self.domains[v]).collect();
         let mut index = vec![0usize; vars.len()];
         for _ in 0..total {
             let world = World {
                 vars: &vars,
                 values: index
                     .iter()
-                    .zip(&vars)
-                    .map(|(i, v)| &self.domains[v][*i])
+                    .zip(&domains)
+                    .map(|(i, domain)| &domain[*i])
                     .collect(),
             };
             let lookup = |name: &str| world.get(name);
@@ -174,9 +176,9 @@ impl<'a> Domains<'a> {
                 return Some(true);
             }
             // Advance the mixed-radix counter.
-            for (slot, var) in index.iter_mut().zip(&vars) {
+            for (slot, domain) in index.iter_mut().zip(&domains) {
                 *slot += 1;
-                if *slot < self.domains[var].len() {
+                if *slot < domain.len() {
                     break;
                 }
                 *slot = 0;
@@ -189,14 +191,14 @@ impl<'a> Domains<'a> {
     /// `required when` rules of these name, transitively.
     fn variables(&self, path: &[PathLit], extra: Option<&str>) -> Vec<&'a str> {
         let mut seen: HashSet<&str> = HashSet::new();
-        let mut todo: Vec<String> = Vec::new();
+        let mut todo: Vec<&str> = Vec::new();
         for (cond, _) in path {
-            cond.for_each_param(&mut |n| todo.push(n.value.clone()));
+            cond.for_each_param(&mut |n| todo.push(n.value.as_str()));
         }
-        todo.extend(extra.map(str::to_owned));
+        todo.extend(extra);
         let mut vars = Vec::new();
         while let Some(name) = todo.pop() {
-            let Some((key, param)) = self.params.get_key_value(name.as_str()) else {
+            let Some((key, param)) = self.params.get_key_value(name) else {
                 continue;
             };
             if !seen.insert(key) {
@@ -204,7 +206,7 @@ impl<'a> Domains<'a> {
             }
             vars.push(*key);
             if let Requirement::When(cond, _) = &param.requirement {
-                cond.for_each_param(&mut |n| todo.push(n.value.clone()));
+                cond.for_each_param(&mut |n| todo.push(n.value.as_str()));
             }
         }
         vars.sort_unstable();

@@ -3,6 +3,7 @@
 
 use pest::iterators::{Pair, Pairs};
 
+use super::blanked::Blocks;
 use super::{ParseError, Rule};
 use crate::ast::*;
 use crate::code::{Code, Placeholder};
@@ -11,8 +12,15 @@ use crate::span::Span;
 
 type P<'i> = Pair<'i, Rule>;
 
-/// Builds the AST of a whole file from the pairs of `Rule::file`.
-pub(super) fn file(mut pairs: Pairs<'_, Rule>, src: &str) -> Result<Ast, Vec<ParseError>> {
+/// Builds the AST of a whole file from the pairs of `Rule::file`, over `src` itself or over its
+/// copy with `blanked` blocks (see `blanked.rs`). `None` when those pairs are of a copy and do not
+/// have a block's code at exactly every blanked span, or have code that is neither blanked nor
+/// empty: the copy may have been read differently from the text.
+pub(super) fn file(
+    mut pairs: Pairs<'_, Rule>,
+    src: &str,
+    blanked: Option<&Blocks>,
+) -> Option<Result<Ast, Vec<ParseError>>> {
     let file = pairs
         .next()
         .expect("the grammar always yields a `file` pair");
@@ -35,16 +43,22 @@ pub(super) fn file(mut pairs: Pairs<'_, Rule>, src: &str) -> Result<Ast, Vec<Par
         src,
         comment_ends,
         errors: Vec::new(),
+        blanked,
+        confirmed: 0,
+        unconfirmed: false,
     };
     let runbook = children(file)
         .find(|p| p.as_rule() == Rule::runbook)
         .expect("`file` holds a `runbook`");
     let ast = builder.runbook(runbook, comments);
-    if builder.errors.is_empty() {
+    if builder.unconfirmed || builder.confirmed != blanked.map_or(0, Blocks::len) {
+        return None;
+    }
+    Some(if builder.errors.is_empty() {
         Ok(ast)
     } else {
         Err(builder.errors)
-    }
+    })
 }
 
 /// A pair's children without comments.
@@ -122,6 +136,12 @@ struct Builder<'s> {
     /// `(end, start)` of every comment, sorted by end.
     comment_ends: Vec<(usize, usize)>,
     errors: Vec<ParseError>,
+    /// The blocks blanked in the text the pairs are of, if any.
+    blanked: Option<&'s Blocks>,
+    /// How many blanked blocks have been met as a block's code.
+    confirmed: usize,
+    /// Whether a block's code was met on the fast path that is neither blanked nor empty.
+    unconfirmed: bool,
 }
 
 fn raw_span(pair: &P<'_>) -> Span {
@@ -997,21 +1017,40 @@ impl Builder<'_> {
     fn ps_block(&mut self, pair: P<'_>) -> Code {
         let code = only(pair);
         let code_span = raw_span(&code);
-        let placeholders = code
-            .clone()
-            .into_inner()
-            .filter(|p| {
-                matches!(
-                    p.as_rule(),
-                    Rule::ps_placeholder | Rule::ps_string_placeholder
-                )
-            })
-            .map(|p| Placeholder {
-                text: p.as_str().to_owned(),
-                span: self.span(&p),
-                in_string: p.as_rule() == Rule::ps_string_placeholder,
-            })
-            .collect();
+        let placeholders = match self.blanked {
+            Some(blanked) if let Some(found) = blanked.get(code_span.start, code_span.end) => {
+                self.confirmed += 1;
+                found
+                    .iter()
+                    .map(|f| Placeholder {
+                        text: self.src[f.span.start..f.span.end].to_owned(),
+                        span: f.span,
+                        in_string: f.in_string,
+                    })
+                    .collect()
+            }
+            _ => {
+                // On the fast path pest reads only empty code itself: code it read would have
+                // been read next to blanked text, which a here-string or a comment may run into.
+                if self.blanked.is_some() {
+                    self.unconfirmed |= code_span.start != code_span.end;
+                }
+                code.clone()
+                    .into_inner()
+                    .filter(|p| {
+                        matches!(
+                            p.as_rule(),
+                            Rule::ps_placeholder | Rule::ps_string_placeholder
+                        )
+                    })
+                    .map(|p| Placeholder {
+                        text: p.as_str().to_owned(),
+                        span: self.span(&p),
+                        in_string: p.as_rule() == Rule::ps_string_placeholder,
+                    })
+                    .collect()
+            }
+        };
         Code::new(
             &self.src[code_span.start..code_span.end],
             code_span,

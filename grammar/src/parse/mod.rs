@@ -1,8 +1,10 @@
 //! Text to [`Ast`]: the only module that sees pest's `Pair` and `Rule`.
 
+mod blanked;
 mod build;
 mod encoding;
 mod error;
+mod powershell;
 mod syntax;
 
 use pest::Parser as _;
@@ -25,8 +27,14 @@ pub(crate) struct TejunParser;
 /// syntax error.
 pub fn parse(src: &str) -> Result<Ast, Vec<ParseError>> {
     check_nesting(src).map_err(|e| vec![e])?;
+    if let Some((text, blocks)) = blanked::blank(src)
+        && let Some(pairs) = blanked::pairs(&text)
+        && let Some(built) = build::file(pairs, src, Some(&blocks))
+    {
+        return built;
+    }
     let pairs = pairs(src).map_err(|e| vec![e])?;
-    build::file(pairs, src)
+    build::file(pairs, src, None).expect("pairs of the text itself are always confirmed")
 }
 
 /// Decodes a file's bytes as UTF-8 (a leading byte order mark is kept; the grammar skips it).
