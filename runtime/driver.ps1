@@ -386,11 +386,13 @@ function Invoke-Request($request, [bool]$evaluate) {
             # Whether a condition holds depends on its first two values only (none: false; one:
             # its truth; more: true), so a condition that prints a flood keeps no more than that.
             foreach ($i in $output.ReadAll()) { if ($values.Count -lt 2) { $values.Add($i) } }
-            Send-Stream $id 'error' $ps.Streams.Error.ReadAll()
-            Send-Stream $id 'warning' $ps.Streams.Warning.ReadAll()
-            Send-Stream $id 'verbose' $ps.Streams.Verbose.ReadAll()
-            Send-Stream $id 'debug' $ps.Streams.Debug.ReadAll()
-            Send-Stream $id 'information' $ps.Streams.Information.ReadAll()
+            # Looked at before a call: a function call costs more than five counts.
+            $streams = $ps.Streams
+            if ($streams.Error.Count -gt 0) { Send-Stream $id 'error' $streams.Error.ReadAll() }
+            if ($streams.Warning.Count -gt 0) { Send-Stream $id 'warning' $streams.Warning.ReadAll() }
+            if ($streams.Verbose.Count -gt 0) { Send-Stream $id 'verbose' $streams.Verbose.ReadAll() }
+            if ($streams.Debug.Count -gt 0) { Send-Stream $id 'debug' $streams.Debug.ReadAll() }
+            if ($streams.Information.Count -gt 0) { Send-Stream $id 'information' $streams.Information.ReadAll() }
         } elseif ($boxSize[0] -gt 0 -or $box.Count -gt 0) {
             # A run's streams are all merged into its output, which the sink hands over.
             Send-Box $id (Take-Box)
@@ -505,4 +507,5 @@ while ($true) {
     elseif ($op -eq 'eval') { Invoke-Request $request $true }
     # A cancel that arrives after its request finished has nothing left to stop.
 }
-$runspace.Dispose()
+# Nothing is left to send: the process ends here, without waiting to close the runspace.
+[Environment]::Exit(0)
