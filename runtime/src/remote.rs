@@ -80,9 +80,11 @@ if ($null -ne $global:__TejunSessions -and $null -ne $global:__TejunSessions[$__
 }
 "#;
 
-/// Runs `@CODE64@` (base64, replaced below) in the target's session with the run's variables, then
-/// brings the remote `$LASTEXITCODE` back. The remote script runs in the session's global scope
-/// and dot-sources the code, so what one step defines is there for the next on that target.
+/// Runs `@CODE64@` (base64, replaced below) in the target's session with the run's variables. The
+/// remote script runs in the session's global scope and dot-sources the code, so what one step
+/// defines is there for the next on that target. For a command, `@RESET@` clears the remote
+/// `$LASTEXITCODE` first and `@AFTER@` brings it back; a condition's values come back as they are,
+/// so it holds on the remote side exactly as it would locally.
 const INVOKE: &str = r#"
 $__tejunSession = $global:__TejunSessions[$__TejunTarget]
 $__tejunVars = @{}
@@ -90,38 +92,33 @@ foreach ($__tejunName in $__TejunVarNames) { $__tejunVars[$__tejunName] = Get-Va
 Invoke-Command -Session $__tejunSession -ArgumentList $__tejunVars, '@CODE64@' -ScriptBlock {
     param($__tejunVars, $__tejunCode)
     foreach ($__tejunName in $__tejunVars.Keys) { Set-Variable -Name $__tejunName -Value $__tejunVars[$__tejunName] -Scope Global }
-    $global:LASTEXITCODE = $null
-    Remove-Variable -Name __tejunVars, __tejunName -ErrorAction SilentlyContinue
+@RESET@    Remove-Variable -Name __tejunVars, __tejunName -ErrorAction SilentlyContinue
     . ([scriptblock]::Create([System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String($__tejunCode))))
 }
-$global:LASTEXITCODE = Invoke-Command -Session $__tejunSession -ScriptBlock { $global:LASTEXITCODE }
-"#;
+@AFTER@"#;
 
-/// Evaluates condition `@CODE64@` (base64) in the target's session; its values come back as they
-/// are, so a condition holds on the remote side exactly as it would locally.
-const EVAL: &str = r#"
-$__tejunSession = $global:__TejunSessions[$__TejunTarget]
-$__tejunVars = @{}
-foreach ($__tejunName in $__TejunVarNames) { $__tejunVars[$__tejunName] = Get-Variable -Name $__tejunName -ValueOnly -Scope Global }
-Invoke-Command -Session $__tejunSession -ArgumentList $__tejunVars, '@CODE64@' -ScriptBlock {
-    param($__tejunVars, $__tejunCode)
-    foreach ($__tejunName in $__tejunVars.Keys) { Set-Variable -Name $__tejunName -Value $__tejunVars[$__tejunName] -Scope Global }
-    Remove-Variable -Name __tejunVars, __tejunName -ErrorAction SilentlyContinue
-    . ([scriptblock]::Create([System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String($__tejunCode))))
-}
-"#;
+/// The line a command adds to [`INVOKE`] before its code.
+const RESET: &str = "    $global:LASTEXITCODE = $null\n";
+/// The line a command adds to [`INVOKE`] after it.
+const AFTER: &str = "$global:LASTEXITCODE = Invoke-Command -Session $__tejunSession -ScriptBlock { $global:LASTEXITCODE }\n";
 
 /// How long checking or closing a session may take.
 const QUICK: Duration = Duration::from_secs(30);
 
 /// The text sent to run `code` on the current target.
 pub fn invoke_code(code: &str) -> String {
-    INVOKE.replace("@CODE64@", &encode(code))
+    INVOKE
+        .replace("@RESET@", RESET)
+        .replace("@AFTER@", AFTER)
+        .replace("@CODE64@", &encode(code))
 }
 
 /// The text sent to evaluate condition `code` on the current target.
 pub fn eval_code(code: &str) -> String {
-    EVAL.replace("@CODE64@", &encode(code))
+    INVOKE
+        .replace("@RESET@", "")
+        .replace("@AFTER@", "")
+        .replace("@CODE64@", &encode(code))
 }
 
 fn encode(code: &str) -> String {
@@ -254,5 +251,30 @@ fn reason(outcome: &Outcome, errors: &[String]) -> String {
         format!("no answer in time: {text}")
     } else {
         text.lines().next().unwrap_or_default().to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_travels_base64_and_only_a_command_brings_its_exit_code_back() {
+        let code = "Write-Output '$x'; exit 3";
+        let encoded = encode(code);
+        let run = invoke_code(code);
+        let eval = eval_code(code);
+        for text in [&run, &eval] {
+            assert!(text.contains(&format!("'{encoded}'")), "{text}");
+            assert!(
+                !text.contains(code),
+                "the code is never text of the script: {text}"
+            );
+            for marker in ["@CODE64@", "@RESET@", "@AFTER@"] {
+                assert!(!text.contains(marker), "{marker} is replaced: {text}");
+            }
+        }
+        assert!(run.contains(RESET) && run.contains(AFTER), "{run}");
+        assert!(!eval.contains("LASTEXITCODE"), "{eval}");
     }
 }
