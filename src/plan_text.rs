@@ -324,15 +324,7 @@ fn write_step(
     }
     let mut arms_before = Vec::new();
     for (position, action) in step.actions.iter().enumerate() {
-        let guard = step
-            .guarded
-            .iter()
-            .find(|g| g.action == position)
-            .map(|g| Guard {
-                branch: g.branch,
-                arm: g.arm,
-            });
-        let arms = chain(guard, branches);
+        let arms = chain(step.action_guard(position), branches);
         write_arms(out, &arms_before, &arms, branches, &indent);
         let mut text = String::new();
         write_action(&mut text, action, number_width);

@@ -648,15 +648,15 @@ impl Run<'_> {
         sent: &str,
         target: Option<String>,
     ) -> Result<Result<Vec<String>, String>, RunError> {
-        let mut code = loop_code(sent);
         self.target = target;
-        if self.target.is_some() {
-            if let Err(why) = self.session("foreach", "first use").await? {
-                return Ok(Err(why));
-            }
-            code = remote::invoke_code(&code);
-        }
-        let host = self.host_mut().await?;
+        let code = match self
+            .routed("foreach", &loop_code(sent), remote::invoke_code)
+            .await?
+        {
+            Ok(code) => code,
+            Err(why) => return Ok(Err(why)),
+        };
+        let host = self.host.as_mut().expect("a host is running");
         Ok(loop_items(host, &code).await)
     }
 
@@ -841,41 +841,25 @@ impl Run<'_> {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            self.host_mut().await?;
-            let sent = match self.target.is_some() {
-                true => match self.session(step, "first use").await? {
-                    Ok(()) => remote::eval_code(code),
-                    Err(why) => {
-                        if within.is_some_and(|w| started.elapsed() < w) && !self.interrupted() {
-                            self.pause(every.unwrap_or(DEFAULT_POLL)).await?;
-                            continue;
+            // A target that cannot be reached is a condition that does not hold (yet).
+            let (held, error) = match self.routed(step, code, remote::eval_code).await? {
+                Err(why) => (false, Some(why)),
+                Ok(sent) => {
+                    let host = self.host.as_mut().expect("a host is running");
+                    let sink = RefCell::new(&mut self.sink);
+                    let evaluated = watch(
+                        &mut self.windows,
+                        &sink,
+                        host.eval(&sent, Some(CHECK_TIMEOUT)),
+                    )
+                    .await?;
+                    match evaluated {
+                        Ok(outcome) => (outcome.value == Some(true), evaluation_error(&outcome)),
+                        Err(e) => {
+                            self.lost(step, &e.to_string()).await?;
+                            (false, Some(e.to_string()))
                         }
-                        self.emit(RunEvent::Check {
-                            step: step.to_owned(),
-                            kind,
-                            code: code.to_owned(),
-                            held: false,
-                            attempts,
-                            error: Some(why),
-                        })?;
-                        return Ok(false);
                     }
-                },
-                false => code.to_owned(),
-            };
-            let host = self.host.as_mut().expect("a host is running");
-            let sink = RefCell::new(&mut self.sink);
-            let evaluated = watch(
-                &mut self.windows,
-                &sink,
-                host.eval(&sent, Some(CHECK_TIMEOUT)),
-            )
-            .await?;
-            let (held, error) = match evaluated {
-                Ok(outcome) => (outcome.value == Some(true), evaluation_error(&outcome)),
-                Err(e) => {
-                    self.lost(step, &e.to_string()).await?;
-                    (false, Some(e.to_string()))
                 }
             };
             let keep_polling =
@@ -936,16 +920,12 @@ impl Run<'_> {
             if attempt > 1 && !pause.is_zero() {
                 self.pause(pause).await?;
             }
-            self.host_mut().await?;
-            let sent = match self.target.is_some() {
-                true => match self.session(step, "first use").await? {
-                    Ok(()) => remote::invoke_code(code),
-                    Err(why) => {
-                        last_error = why;
-                        continue;
-                    }
-                },
-                false => code.to_owned(),
+            let sent = match self.routed(step, code, remote::invoke_code).await? {
+                Ok(sent) => sent,
+                Err(why) => {
+                    last_error = why;
+                    continue;
+                }
             };
             self.emit(RunEvent::CommandStart {
                 step: step.to_owned(),
@@ -1007,6 +987,25 @@ impl Run<'_> {
             last_error = describe_failure(&outcome, failure, accept_exit, timeout);
         }
         Ok(Err(last_error))
+    }
+
+    /// The text to send for `code` where the step under way runs: `code` itself here, or `remote`
+    /// of it (the fixed remoting text around it) once the target's session is open. Starts
+    /// PowerShell if needed. `Err` says why the target cannot be reached.
+    async fn routed(
+        &mut self,
+        step: &str,
+        code: &str,
+        remote: fn(&str) -> String,
+    ) -> Result<Result<String, String>, RunError> {
+        self.host_mut().await?;
+        if self.target.is_none() {
+            return Ok(Ok(code.to_owned()));
+        }
+        Ok(self
+            .session(step, "first use")
+            .await?
+            .map(|()| remote(code)))
     }
 
     /// Makes sure the current step's target has an open remote session: selects it in the hosted

@@ -115,6 +115,19 @@ pub struct PlanStep {
     pub guarded: Vec<GuardedAction>,
 }
 
+impl PlanStep {
+    /// The arm of a branch decided at run time that the action at `position` belongs to, if any.
+    pub fn action_guard(&self, position: usize) -> Option<Guard> {
+        self.guarded
+            .iter()
+            .find(|g| g.action == position)
+            .map(|g| Guard {
+                branch: g.branch,
+                arm: g.arm,
+            })
+    }
+}
+
 /// An arm of a branch decided at run time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Guard {

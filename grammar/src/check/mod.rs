@@ -726,14 +726,7 @@ impl<'a> Checker<'a> {
                     });
                     return;
                 };
-                if param.name.value != name.value {
-                    self.push(CheckError::UnknownName {
-                        kind: "parameter",
-                        name: name.value.clone(),
-                        span: name.span,
-                        help: format!("write it as declared: `{}`", param.name.value),
-                    });
-                }
+                self.written_as_declared(name, param);
                 if !matches!(param.ty.kind, TypeKind::String | TypeKind::Choice(_)) {
                     let help = if param.ty.kind == TypeKind::List {
                         format!(
@@ -781,14 +774,7 @@ impl<'a> Checker<'a> {
             });
             return;
         };
-        if param.name.value != name.value {
-            self.push(CheckError::UnknownName {
-                kind: "parameter",
-                name: name.value.clone(),
-                span: name.span,
-                help: format!("write it as declared: `{}`", param.name.value),
-            });
-        }
+        self.written_as_declared(name, param);
         if param.ty.kind != TypeKind::List {
             self.push(CheckError::LoopSource {
                 message: format!(
@@ -1085,16 +1071,22 @@ impl<'a> Checker<'a> {
         self.require_available(&param.value, param.span);
     }
 
+    /// A parameter named in another case than declared: PowerShell would not mind, the runbook
+    /// should say it one way.
+    fn written_as_declared(&mut self, name: &Name, param: &Param) {
+        if param.name.value != name.value {
+            self.push(CheckError::UnknownName {
+                kind: "parameter",
+                name: name.value.clone(),
+                span: name.span,
+                help: format!("write it as declared: `{}`", param.name.value),
+            });
+        }
+    }
+
     fn lookup(&mut self, name: &Name) -> Option<&'a Param> {
         if let Some(p) = self.params.get(&name.value.to_ascii_lowercase()).copied() {
-            if p.name.value != name.value {
-                self.push(CheckError::UnknownName {
-                    kind: "parameter",
-                    name: name.value.clone(),
-                    span: name.span,
-                    help: format!("write it as declared: `{}`", p.name.value),
-                });
-            }
+            self.written_as_declared(name, p);
             return Some(p);
         }
         let declared: Vec<&str> = self

@@ -264,10 +264,7 @@ impl<'a> Printer<'a> {
         if let Some(gate) = &f.gate {
             let mut option = format!("gate {}", self.code(depth + 1, &gate.code));
             if let Some(poll) = &gate.poll {
-                option += &format!(" within {}", self.slice(poll.within.span));
-                if let Some(every) = &poll.every {
-                    option += &format!(" every {}", self.slice(every.span));
-                }
+                option += &self.poll(poll);
             }
             continuation(&mut header, depth, &option);
             if let Some(message) = &gate.message {
@@ -305,18 +302,23 @@ impl<'a> Printer<'a> {
             prev_close = Some(arm.body.span.end);
         }
         if let Some(body) = &when.otherwise {
-            let join = self.arm_gap(depth, prev_close, body.span.start);
-            let close = body.span.end.saturating_sub(1);
-            self.block(
-                depth,
-                "else",
-                join,
-                body.span.start,
-                close,
-                &body.items,
-                level,
-            );
+            self.else_arm(depth, prev_close, body, level);
         }
+    }
+
+    /// The `else` arm of a `when` or `if`, after the arm that closed at `prev_close`.
+    fn else_arm(&mut self, depth: usize, prev_close: Option<usize>, body: &Body, level: Level) {
+        let join = self.arm_gap(depth, prev_close, body.span.start);
+        let close = body.span.end.saturating_sub(1);
+        self.block(
+            depth,
+            "else",
+            join,
+            body.span.start,
+            close,
+            &body.items,
+            level,
+        );
     }
 
     fn if_branch(&mut self, depth: usize, branch: &If, level: Level) {
@@ -342,17 +344,7 @@ impl<'a> Printer<'a> {
             prev_close = Some(arm.body.span.end);
         }
         if let Some(body) = &branch.otherwise {
-            let join = self.arm_gap(depth, prev_close, body.span.start);
-            let close = body.span.end.saturating_sub(1);
-            self.block(
-                depth,
-                "else",
-                join,
-                body.span.start,
-                close,
-                &body.items,
-                level,
-            );
+            self.else_arm(depth, prev_close, body, level);
         }
     }
 
@@ -558,14 +550,20 @@ impl<'a> Printer<'a> {
     fn check(&self, keyword: &str, depth: usize, check: &Check) -> String {
         let mut text = format!("{keyword} {}", self.code(depth, &check.code));
         if let Some(poll) = &check.poll {
-            text += &format!(" within {}", self.slice(poll.within.span));
-            if let Some(every) = &poll.every {
-                text += &format!(" every {}", self.slice(every.span));
-            }
+            text += &self.poll(poll);
         }
         if let Some(message) = &check.message {
             let option = format!("message {}", self.text(depth + 1, message));
             continuation(&mut text, depth, &option);
+        }
+        text
+    }
+
+    /// ` within D [every D]`, the durations as written.
+    fn poll(&self, poll: &Poll) -> String {
+        let mut text = format!(" within {}", self.slice(poll.within.span));
+        if let Some(every) = &poll.every {
+            text += &format!(" every {}", self.slice(every.span));
         }
         text
     }

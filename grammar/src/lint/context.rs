@@ -162,6 +162,23 @@ impl<'a> Context<'a> {
         self.range_of(step).iter().flat_map(|(s, a)| blocks(*s, a))
     }
 
+    /// The first command of `step`'s `run` blocks (branches included) for which `wanted` holds.
+    pub fn first_run_command(
+        &self,
+        step: &Step,
+        wanted: impl Fn(&super::pwsh::Command) -> bool,
+    ) -> Option<super::pwsh::Command> {
+        self.blocks_of(step)
+            .filter(|b| b.kind == BlockKind::Run)
+            .find_map(|b| {
+                self.scan(b.code)
+                    .commands
+                    .iter()
+                    .find(|c| wanted(c))
+                    .cloned()
+            })
+    }
+
     /// What the PowerShell scanner found in `code`.
     pub fn scan(&self, code: &Code) -> std::borrow::Cow<'_, Scan> {
         let scans = self.scans.get_or_init(|| {

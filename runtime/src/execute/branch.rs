@@ -48,15 +48,8 @@ impl Run<'_> {
         position: usize,
         branches: &[PlanBranch],
     ) -> Result<bool, RunError> {
-        let guard = step
-            .guarded
-            .iter()
-            .find(|g| g.action == position)
-            .map(|g| Guard {
-                branch: g.branch,
-                arm: g.arm,
-            });
-        self.taken(guard, branches, &step.id).await
+        self.taken(step.action_guard(position), branches, &step.id)
+            .await
     }
 
     /// Evaluates a branch's conditions in order and journals the arm taken.

@@ -29,7 +29,6 @@
 //! ```
 
 use crate::ast::{Action, Step};
-use crate::lint::context::BlockKind;
 use crate::lint::{Context, Finding};
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
@@ -67,24 +66,15 @@ pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
 
 /// The first command of the step's `run` blocks that restarts the machine.
 fn restart(cx: &Context, step: &Step) -> Option<crate::lint::pwsh::Command> {
-    cx.blocks_of(step)
-        .filter(|b| b.kind == BlockKind::Run)
-        .find_map(|b| {
-            cx.scan(b.code)
-                .commands
-                .iter()
-                .find(|c| {
-                    let name = c.base_name();
-                    // The scanner reads `/r` as an operator and a word: look at the line.
-                    let line = cx.src[c.span.start..]
-                        .lines()
-                        .next()
-                        .unwrap_or("")
-                        .to_ascii_lowercase();
-                    name == "restart-computer"
-                        || (name == "shutdown"
-                            && line.split_whitespace().any(|w| w == "/r" || w == "-r"))
-                })
-                .cloned()
-        })
+    cx.first_run_command(step, |c| {
+        let name = c.base_name();
+        // The scanner reads `/r` as an operator and a word: look at the line.
+        let line = cx.src[c.span.start..]
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        name == "restart-computer"
+            || (name == "shutdown" && line.split_whitespace().any(|w| w == "/r" || w == "-r"))
+    })
 }

@@ -26,7 +26,7 @@
 
 use crate::ast::{Action, Step};
 use crate::lint::pwsh::Command;
-use crate::lint::{BlockKind, Context, Finding};
+use crate::lint::{Context, Finding};
 
 /// Verbs that change the system.
 const VERBS: &[&str] = &["stop-", "start-", "restart-", "install-", "set-", "remove-"];
@@ -71,15 +71,7 @@ pub(crate) fn changes_state(command: &Command) -> bool {
 
 /// The first command of a step's `run` blocks that changes the system, if any.
 pub(crate) fn first_change(cx: &Context, step: &Step) -> Option<Command> {
-    cx.blocks_of(step)
-        .filter(|b| b.kind == BlockKind::Run)
-        .find_map(|b| {
-            cx.scan(b.code)
-                .commands
-                .iter()
-                .find(|c| changes_state(c))
-                .cloned()
-        })
+    cx.first_run_command(step, changes_state)
 }
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Finding>) {
