@@ -179,11 +179,10 @@ struct Builder<'a> {
 
 impl Builder<'_> {
     fn push_block(&mut self, block: Block) {
-        match self.stack.last_mut() {
-            Some(Frame::Root(blocks) | Frame::Item(blocks, _) | Frame::Quote(_, blocks, _)) => {
-                blocks.push(block)
-            }
-            _ => {}
+        if let Some(Frame::Root(blocks) | Frame::Item(blocks, _) | Frame::Quote(_, blocks, _)) =
+            self.stack.last_mut()
+        {
+            blocks.push(block)
         }
     }
 
@@ -487,7 +486,8 @@ fn join_text(out: &mut String, s: &str) {
         out.pop();
         let before_wide = out.chars().next_back().is_some_and(is_wide);
         let after_wide = s.chars().next().is_some_and(is_wide);
-        if !(before_wide && after_wide) && !out.is_empty() && !out.ends_with(' ') {
+        let joined_wide = before_wide && after_wide;
+        if !joined_wide && !out.is_empty() && !out.ends_with(' ') {
             out.push(' ');
         }
         out.push_str(s.trim_start());
