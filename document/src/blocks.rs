@@ -508,7 +508,10 @@ pub(crate) fn is_wide(c: char) -> bool {
 fn front_matter(text: &str) -> FrontMatter {
     text.lines()
         .filter(|l| !l.starts_with([' ', '\t', '-', '#']))
-        .filter_map(|l| l.split_once(':'))
+        .filter_map(|l| {
+            l.split_once(": ")
+                .or_else(|| l.strip_suffix(':').map(|k| (k, "")))
+        })
         .map(|(k, v)| {
             let v = v.trim();
             let v = v
