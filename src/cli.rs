@@ -47,6 +47,86 @@ pub(crate) enum Command {
     /// Exit status: 0 formatted (or already formatted), 1 with `--check` when a file would
     /// change, 2 usage error or a file that cannot be read or does not parse.
     Fmt(FmtArgs),
+    /// Write a runbook from a procedure page (MicrosoftDocs markdown), as a starting point.
+    ///
+    /// Every command is the page's, byte for byte; guesses are marked `# guess(import)` and what
+    /// the page asks that the import could not say `# TODO(import)`. The runbook passes `check`.
+    /// Exit status: 0 written, 2 the page cannot be read or the output file exists.
+    Import(ImportArgs),
+    /// Prove a runbook replays a procedure page verbatim: every command of the page, byte for
+    /// byte, in the page's order, in the step with the page's number; every numbered step
+    /// covered or marked as left out.
+    ///
+    /// Exit status: 0 verbatim, 1 a difference (printed as a unified diff), 2 unreadable input.
+    Verify(VerifyArgs),
+    /// Write a runbook out as a document for people: steps with their quotes, commands as they
+    /// will be sent, conditions, checks, waits and windows in words, manual steps as checklists.
+    ///
+    /// Exit status: 0 written, 1 the runbook has errors, 2 usage error or an invalid parameter.
+    Render(RenderArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ImportArgs {
+    /// The procedure page: MicrosoftDocs markdown.
+    #[arg(value_name = "DOC.md")]
+    pub doc: PathBuf,
+    /// Where to write the runbook; standard output when not given. An existing file is left
+    /// alone unless `--force`.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The language of the quotes (the page's own, found from its text, when not given).
+    #[arg(long, value_name = "LANG", value_parser = ["ja", "en"])]
+    pub lang: Option<String>,
+    /// Overwrite the output file.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the figures (steps, commands, guesses) as JSON on standard error.
+    #[arg(long)]
+    pub report_json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// The runbook.
+    #[arg(value_name = "RUNBOOK")]
+    pub runbook: PathBuf,
+    /// The procedure page it replays.
+    #[arg(value_name = "DOC.md")]
+    pub doc: PathBuf,
+    /// `text`: the differences as unified diffs; `json`: every command and step with where it
+    /// was found.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RenderArgs {
+    /// The runbook.
+    #[arg(value_name = "RUNBOOK")]
+    pub runbook: PathBuf,
+    /// Parameter values (`NAME=VALUE`, repeatable): branches are resolved and commands shown
+    /// with the values; without any, every branch is shown and commands keep their placeholders.
+    #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// The language of the quotes (the first quote of each step when not given).
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<String>,
+    /// `md`: markdown; `html`: one self-contained HTML page.
+    #[arg(long, value_enum, default_value_t = DocFormat::Md)]
+    pub format: DocFormat,
+    /// Where to write it; standard output when not given.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// The format `render` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum DocFormat {
+    /// Markdown.
+    Md,
+    /// One self-contained HTML page.
+    Html,
 }
 
 #[derive(Debug, Args)]

@@ -6,16 +6,19 @@ mod cli;
 mod console;
 mod files;
 mod fmt_cmd;
+mod import_cmd;
 mod input;
 mod lint_cmd;
 mod lint_format;
 mod lint_pwsh;
 mod plan_cmd;
 mod plan_text;
+mod render_cmd;
 mod resume_cmd;
 mod run_cmd;
 mod runs_cmd;
 mod style;
+mod verify_cmd;
 
 use std::process::ExitCode;
 
@@ -65,6 +68,9 @@ fn main() -> ExitCode {
         cli::Command::Show(args) => runs_cmd::show(&args),
         cli::Command::Lint(args) => lint_cmd::run(&args, color),
         cli::Command::Fmt(args) => fmt_cmd::run(&args, color),
+        cli::Command::Import(args) => import_cmd::run(&args, color),
+        cli::Command::Verify(args) => verify_cmd::run(&args, color),
+        cli::Command::Render(args) => render_cmd::run(&args, color),
     };
     ExitCode::from(code)
 }

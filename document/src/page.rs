@@ -380,14 +380,14 @@ fn step(item: &Item, number: String) -> Step {
                     for bullet in &list.items {
                         let branch = step.branches.len();
                         let commands = item_commands(bullet, Some(branch));
+                        // The condition: the bullet's text before its first command.
                         let condition = bullet
                             .blocks
                             .iter()
+                            .take_while(|b| !matches!(b, Block::Code(_)))
                             .filter_map(|b| match b {
                                 Block::Para(p)
-                                    if p.only_strong
-                                        .as_deref()
-                                        .is_none_or(|s| !text::is_command(s)) =>
+                                    if p.only_strong.as_deref().is_none_or(|s| !text::is_command(s)) =>
                                 {
                                     Some(p.text.clone())
                                 }

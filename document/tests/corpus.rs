@@ -1,10 +1,12 @@
-//! Every page of the corpus (`fixtures/docs/`, real Microsoft procedure pages, their sources in
-//! `SOURCES.md`) imports as a runbook that checks, and the import is kept as a snapshot reviewed
-//! by eye.
+//! Every page of the corpus (`fixtures/docs/`: real Microsoft procedure pages, their sources in
+//! `SOURCES.md`) imports as a runbook that checks and that `verify` finds verbatim against the
+//! page. Each import is kept as a snapshot, reviewed by eye, and the figures per page (steps,
+//! commands, guesses) as one more.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use tejun_document::{Page, import::import};
+use tejun_document::{Page, import::import, verify::verify};
 
 fn corpus() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/docs");
@@ -23,11 +25,14 @@ fn corpus() -> Vec<PathBuf> {
 }
 
 #[test]
-fn every_page_imports_as_a_runbook_that_checks() {
+fn every_page_imports_checks_and_verifies() {
+    let mut figures = String::from(
+        "page | lang | steps | commands | inferred | placeholders | alternatives | notes | guesses | TODOs\n",
+    );
     for path in corpus() {
         let text = std::fs::read_to_string(&path).unwrap();
         let page = Page::read(&text);
-        let stem = path.file_stem().unwrap().to_string_lossy();
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
         let imported = import(&page, &stem, None).unwrap_or_else(|e| {
             panic!(
                 "{}: the import does not check: {:?}\n{}",
@@ -36,6 +41,29 @@ fn every_page_imports_as_a_runbook_that_checks() {
                 e.runbook
             )
         });
-        println!("{stem}: {:?}", imported.report);
+        let runbook = tejun_grammar::compile(&imported.runbook).unwrap();
+        let verification = verify(&runbook.ast, &imported.runbook, "imported", &page, &stem);
+        assert!(
+            verification.verbatim,
+            "{stem}: the import does not replay the page:\n{}",
+            verification.text()
+        );
+        let r = &imported.report;
+        writeln!(
+            figures,
+            "{stem} | {} | {} | {} | {} | {} | {} | {} | {} | {}",
+            page.lang,
+            r.steps,
+            r.commands,
+            r.inferred,
+            r.placeholders,
+            r.branches,
+            r.notes,
+            r.guesses,
+            r.todos
+        )
+        .unwrap();
+        insta::assert_snapshot!(stem.clone(), imported.runbook);
     }
+    insta::assert_snapshot!("figures", figures);
 }
