@@ -33,7 +33,13 @@ pub(crate) fn run(args: &ImportArgs, color: bool) -> u8 {
         Err(e) => {
             eprint!(
                 "{}",
-                tejun_grammar::diagnostics::render(&e.problems, "imported.runbook", &e.runbook, WIDTH, color)
+                tejun_grammar::diagnostics::render(
+                    &e.problems,
+                    "imported.runbook",
+                    &e.runbook,
+                    WIDTH,
+                    color
+                )
             );
             eprintln!(
                 "error: the runbook imported from `{}` does not check; this is a bug in tejun import (the text above is what it made)",

@@ -45,7 +45,13 @@ fn require_shared(path: &str) {
 fn the_back_end_runbook_replays_the_seed_verbatim() {
     require_shared(SEED);
     let out = tejun(&["verify", BACKEND, SEED]);
-    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
     assert!(
         stdout(&out).contains("replays ../shared/seeds/000_a90e74dc91a9d0bd.txt verbatim: 7 of the page's 7 commands in 11 steps"),
         "{}",
@@ -119,7 +125,12 @@ fn a_changed_command_prints_a_unified_diff_and_exits_1() {
         "{text}"
     );
     assert!(text.contains("-Install-CsDatabase -Update -ConfiguredDatabases -SqlServerFqdn <SQL Server FQDN>  -ExcludeCollocatedStores\n+Install-CsDatabase -Update -ConfiguredDatabases -SqlServerFqdn <SQL Server FQDN>  -ExcludeCollocatedStore\n"), "{text}");
-    assert!(text.ends_with("does not replay ../shared/seeds/000_a90e74dc91a9d0bd.txt verbatim: 2 differences\n"), "{text}");
+    assert!(
+        text.ends_with(
+            "does not replay ../shared/seeds/000_a90e74dc91a9d0bd.txt verbatim: 2 differences\n"
+        ),
+        "{text}"
+    );
 }
 
 #[test]
@@ -148,7 +159,9 @@ fn a_step_left_out_needs_a_reason_and_a_missing_one_is_named() {
     std::fs::write(&path, marked).unwrap();
     let out = tejun(&["verify", path.to_str().unwrap(), SEED]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
-    assert!(stdout(&out).contains("left out: 6 (the operator closes the shells before starting tejun)"));
+    assert!(
+        stdout(&out).contains("left out: 6 (the operator closes the shells before starting tejun)")
+    );
 }
 
 #[test]
@@ -163,7 +176,8 @@ fn unreadable_input_exits_2() {
     let out = tejun(&["import", binary.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("page.md:3:5: the page is not UTF-8 text from here on: save it as UTF-8"),
+        stderr(&out)
+            .contains("page.md:3:5: the page is not UTF-8 text from here on: save it as UTF-8"),
         "{}",
         stderr(&out)
     );
@@ -171,7 +185,11 @@ fn unreadable_input_exits_2() {
     std::fs::write(&broken, "runbook x {\n  step a \"A\" {\n").unwrap();
     let out = tejun(&["verify", broken.to_str().unwrap(), BACKEND]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("broken.runbook:3:1"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("broken.runbook:3:1"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -194,11 +212,22 @@ fn import_writes_a_runbook_that_checks_and_never_overwrites_a_file() {
     std::fs::write(&out_path, "edited by hand\n").unwrap();
     let again = tejun(&["import", SEED, "-o", out_path.to_str().unwrap()]);
     assert_eq!(again.status.code(), Some(2));
-    assert!(stderr(&again).contains("does not overwrite a file"), "{}", stderr(&again));
-    assert_eq!(std::fs::read_to_string(&out_path).unwrap(), "edited by hand\n");
+    assert!(
+        stderr(&again).contains("does not overwrite a file"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&out_path).unwrap(),
+        "edited by hand\n"
+    );
     let forced = tejun(&["import", SEED, "-o", out_path.to_str().unwrap(), "--force"]);
     assert_eq!(forced.status.code(), Some(0));
-    assert!(std::fs::read_to_string(&out_path).unwrap().starts_with("# Imported by `tejun import`"));
+    assert!(
+        std::fs::read_to_string(&out_path)
+            .unwrap()
+            .starts_with("# Imported by `tejun import`")
+    );
 }
 
 #[test]
@@ -217,13 +246,25 @@ fn render_with_parameters_shows_the_arm_they_take_and_the_values() {
     let md = stdout(&out);
     assert!(md.contains("    Install-CsDatabase -Update -ConfiguredDatabases -SqlServerFqdn sql01.contoso.local\n"), "{md}");
     assert!(!md.contains("-LocalDatabases"), "{md}");
-    assert!(md.contains("これが Enterprise Editionバック エンド サーバーで"), "{md}");
-    assert!(md.contains("| `SqlServerFqdn` | `sql01.contoso.local` |"), "{md}");
+    assert!(
+        md.contains("これが Enterprise Editionバック エンド サーバーで"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| `SqlServerFqdn` | `sql01.contoso.local` |"),
+        "{md}"
+    );
     // Without parameters, every arm is there with the placeholder.
     let all = stdout(&tejun(&["render", BACKEND]));
     assert!(all.contains("-SqlServerFqdn <SQL Server FQDN>\n"), "{all}");
-    assert!(all.contains("Install-CsDatabase -Update -LocalDatabases"), "{all}");
-    assert!(all.contains("- If `ServerRole` is \"StandardEdition\":"), "{all}");
+    assert!(
+        all.contains("Install-CsDatabase -Update -LocalDatabases"),
+        "{all}"
+    );
+    assert!(
+        all.contains("- If `ServerRole` is \"StandardEdition\":"),
+        "{all}"
+    );
     // A missing required parameter is a usage error, as for `plan`.
     let missing = tejun(&["render", BACKEND, "-p", "ServerRole=EnterpriseBackEnd"]);
     assert_eq!(missing.status.code(), Some(2));
@@ -236,8 +277,15 @@ fn render_html_is_one_self_contained_page() {
     let html = stdout(&out);
     assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"));
     assert!(html.contains("<meta charset=\"utf-8\">"));
-    assert!(html.contains("<title>Upgrade or update Front End Servers in Lync Server 2013</title>") || html.contains("<title>"), "{html}");
-    assert!(html.contains("<code class=\"language-powershell\">Get-CsPoolUpgradeReadinessState"), "{html}");
+    assert!(
+        html.contains("<title>Upgrade or update Front End Servers in Lync Server 2013</title>")
+            || html.contains("<title>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<code class=\"language-powershell\">Get-CsPoolUpgradeReadinessState"),
+        "{html}"
+    );
     for external in ["<script", "<link", "src=\"http", "@import", "url("] {
         assert!(!html.contains(external), "the page loads `{external}`");
     }
@@ -295,14 +343,30 @@ fn import_of_render_gives_back_the_steps_and_commands() {
     for runbook in [BACKEND, FRONTEND] {
         for lang in ["en", "ja"] {
             let md = dir.path().join(format!("rendered-{lang}.md"));
-            let out = tejun(&["render", runbook, "--lang", lang, "-o", md.to_str().unwrap()]);
+            let out = tejun(&[
+                "render",
+                runbook,
+                "--lang",
+                lang,
+                "-o",
+                md.to_str().unwrap(),
+            ]);
             assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
             let back = dir.path().join(format!("back-{lang}.runbook"));
-            let out = tejun(&["import", md.to_str().unwrap(), "-o", back.to_str().unwrap(), "--force"]);
+            let out = tejun(&[
+                "import",
+                md.to_str().unwrap(),
+                "-o",
+                back.to_str().unwrap(),
+                "--force",
+            ]);
             assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
             let original = steps_and_commands(&std::fs::read_to_string(runbook).unwrap());
             let again = steps_and_commands(&std::fs::read_to_string(&back).unwrap());
-            assert_eq!(again, original, "{runbook} ({lang}) through render and import");
+            assert_eq!(
+                again, original,
+                "{runbook} ({lang}) through render and import"
+            );
         }
     }
 }

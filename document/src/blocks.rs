@@ -108,6 +108,7 @@ pub type FrontMatter = Vec<(String, String)>;
 
 /// Reads a page: its front matter and its blocks.
 pub fn read(text: &str) -> (FrontMatter, Vec<Block>) {
+    let text = &lenient_lists(text);
     let lines = LineIndex::new(text);
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_GFM
@@ -127,6 +128,90 @@ pub fn read(text: &str) -> (FrontMatter, Vec<Block>) {
     }
     let blocks = builder.finish();
     (builder.front, alerts(blocks))
+}
+
+/// Pages often indent a code fence or a paragraph inside a numbered item by less than the item's
+/// text (`1. Type:` then a fence indented 2 spaces), which in CommonMark ends the list; the page
+/// means the fence to belong to the item. Such lines (and a fence's lines with them) are indented
+/// to the item's text, so that the list holds. Only leading spaces are added: line numbers stay,
+/// and a fence's code is the same once its indentation is removed.
+fn lenient_lists(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    // The open numbered items, outermost first: each marker's indentation and its text's.
+    let mut items: Vec<(usize, usize)> = Vec::new();
+    // Inside a fence: its marker (``` or ~~~, as long as written) and the spaces added to it.
+    let mut fence: Option<(String, usize)> = None;
+    // A block quote moved into an item: its next `>` lines move with it, up to a blank line.
+    let mut quote_to: Option<usize> = None;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let indent = body.len() - body.trim_start_matches(' ').len();
+        let rest = &body[indent..];
+        if let Some((marker, added)) = &fence {
+            let first = marker.chars().next().unwrap_or('`');
+            let closes =
+                rest.starts_with(marker.as_str()) && rest.trim_end().chars().all(|c| c == first);
+            if !body.trim().is_empty() {
+                out.push_str(&" ".repeat(*added));
+            }
+            out.push_str(line);
+            if closes {
+                fence = None;
+            }
+            continue;
+        }
+        if rest.is_empty() {
+            quote_to = None;
+            out.push_str(line);
+            continue;
+        }
+        if let Some(width) = numbered_marker(rest) {
+            while items.last().is_some_and(|&(_, text)| text > indent) {
+                items.pop();
+            }
+            items.push((indent, indent + width));
+            quote_to = None;
+            out.push_str(line);
+            continue;
+        }
+        let added = match (items.first().copied(), quote_to) {
+            (_, Some(to)) if rest.starts_with('>') && indent < to => to - indent,
+            // Less indented than the outermost item's text, more than its marker: the page
+            // means it to belong to the item.
+            (Some((marker, text)), _) if indent > marker && indent < text => text - indent,
+            (Some((marker, _)), _) if indent <= marker => {
+                items.clear();
+                0
+            }
+            _ => 0,
+        };
+        quote_to = (added > 0 && rest.starts_with('>')).then_some(indent + added);
+        if rest.starts_with("```") || rest.starts_with("~~~") {
+            let c = rest.chars().next().unwrap_or('`');
+            let marker: String = rest.chars().take_while(|&x| x == c).collect();
+            fence = Some((marker, added));
+        }
+        out.push_str(&" ".repeat(added));
+        out.push_str(line);
+    }
+    out
+}
+
+/// The width of a numbered list marker and the spaces after it (`1. ` → 3, `10.  ` → 5).
+fn numbered_marker(rest: &str) -> Option<usize> {
+    let digits = rest.chars().take_while(char::is_ascii_digit).count();
+    if digits == 0 || digits > 9 {
+        return None;
+    }
+    let after = &rest[digits..];
+    let after = after
+        .strip_prefix('.')
+        .or_else(|| after.strip_prefix(')'))?;
+    let spaces = after.len() - after.trim_start_matches(' ').len();
+    if spaces == 0 && !after.is_empty() {
+        return None;
+    }
+    Some(digits + 1 + spaces.clamp(1, 4))
 }
 
 /// Byte offsets to lines and columns.
@@ -633,5 +718,32 @@ mod tests {
         let Block::Para(p) = &blocks[1] else { panic!() };
         assert_eq!(p.lead_strong.as_deref(), Some("Note:"));
         assert_eq!(p.only_strong, None);
+    }
+
+    #[test]
+    fn a_fence_indented_less_than_its_item_stays_in_the_item() {
+        let page =
+            "1. Type:\n\n  ```\n  Get-CsPoolFabricState\n  ```\n\n     Then this.\n\n2. Next.\n";
+        let (_, blocks) = read(page);
+        assert_eq!(blocks.len(), 1, "{blocks:?}");
+        let Block::List(list) = &blocks[0] else {
+            panic!()
+        };
+        assert_eq!(list.items.len(), 2);
+        let Block::Code(code) = &list.items[0].blocks[1] else {
+            panic!("{:?}", list.items[0])
+        };
+        assert_eq!(code.text, "Get-CsPoolFabricState\n");
+        assert_eq!(code.at.line, 4);
+        // A block quote indented for the outer item stays there, not in a nested one.
+        let nested = "2. Stop:\n\n   1. A\n\n   2. B\n\n    > [!IMPORTANT]\n    > One at a time.\n";
+        let (_, blocks) = read(nested);
+        let Block::List(list) = &blocks[0] else {
+            panic!()
+        };
+        assert!(
+            matches!(list.items[0].blocks.last(), Some(Block::Quote { .. })),
+            "{list:?}"
+        );
     }
 }

@@ -387,7 +387,9 @@ fn step(item: &Item, number: String) -> Step {
                             .take_while(|b| !matches!(b, Block::Code(_)))
                             .filter_map(|b| match b {
                                 Block::Para(p)
-                                    if p.only_strong.as_deref().is_none_or(|s| !text::is_command(s)) =>
+                                    if p.only_strong
+                                        .as_deref()
+                                        .is_none_or(|s| !text::is_command(s)) =>
                                 {
                                     Some(p.text.clone())
                                 }

@@ -11,7 +11,9 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use tejun_grammar::Runbook;
-use tejun_grammar::ast::{Action, Ast, Body, Item, LoopSource, Pattern, Step, TargetRef, TypeKind, Value};
+use tejun_grammar::ast::{
+    Action, Ast, Body, Item, LoopSource, Pattern, Step, TargetRef, TypeKind, Value,
+};
 use tejun_grammar::code::Code;
 use tejun_grammar::cond::Cond;
 
@@ -208,8 +210,9 @@ impl Renderer<'_> {
     fn finally(&mut self) {
         for item in &self.ast.items {
             if let Item::Finally(f) = item {
-                self.out
-                    .push_str("## If the run fails\n\nThese run after a failed or stopped run:\n\n");
+                self.out.push_str(
+                    "## If the run fails\n\nThese run after a failed or stopped run:\n\n",
+                );
                 for item in &f.items {
                     if let Item::Action(action) = item {
                         self.action(action, "");
@@ -227,9 +230,12 @@ impl Renderer<'_> {
                 Item::Foreach(f) => {
                     let over = match &f.source {
                         LoopSource::Param(p) => format!("each item of `{}`", p.value),
-                        LoopSource::Run(code) => format!("each object `{}` returns", inline(&code.text)),
+                        LoopSource::Run(code) => {
+                            format!("each object `{}` returns", inline(&code.text))
+                        }
                     };
-                    let mut line = format!("**Repeat for {over}, one at a time** (as `{}`", f.var.value);
+                    let mut line =
+                        format!("**Repeat for {over}, one at a time** (as `{}`", f.var.value);
                     if let Some(ph) = &f.placeholder {
                         write!(line, ", the document's `{}`", ph.value).unwrap();
                     }
@@ -239,14 +245,27 @@ impl Renderer<'_> {
                     }
                     line.push('.');
                     if let Some(gate) = &f.gate {
-                        write!(line, " Before each item after the first: `{}` must hold", inline(&gate.code.text)).unwrap();
+                        write!(
+                            line,
+                            " Before each item after the first: `{}` must hold",
+                            inline(&gate.code.text)
+                        )
+                        .unwrap();
                         if let Some(poll) = &gate.poll {
-                            line.push_str(&poll_words(poll.within.millis, poll.every.map(|e| e.millis)));
+                            line.push_str(&poll_words(
+                                poll.within.millis,
+                                poll.every.map(|e| e.millis),
+                            ));
                         }
                         line.push('.');
                     }
                     if let Some(budget) = &f.budget {
-                        write!(line, " Up to {} items may fail before the rollout halts.", budget.count).unwrap();
+                        write!(
+                            line,
+                            " Up to {} items may fail before the rollout halts.",
+                            budget.count
+                        )
+                        .unwrap();
                     }
                     self.break_list();
                     writeln!(self.out, "{line}\n").unwrap();
@@ -279,7 +298,11 @@ impl Renderer<'_> {
                     None => {
                         for arm in &m.arms {
                             let mut conds = only_if.to_vec();
-                            conds.push(pattern_words(&m.param.value, &arm.pattern, arm.guard.as_ref()));
+                            conds.push(pattern_words(
+                                &m.param.value,
+                                &arm.pattern,
+                                arm.guard.as_ref(),
+                            ));
                             self.items(&arm.body.items, &conds);
                         }
                     }
@@ -287,7 +310,10 @@ impl Renderer<'_> {
                 Item::If(i) => {
                     for arm in &i.arms {
                         let mut conds = only_if.to_vec();
-                        conds.push(format!("`{}` holds when the run gets here", inline(&arm.code.text)));
+                        conds.push(format!(
+                            "`{}` holds when the run gets here",
+                            inline(&arm.code.text)
+                        ));
                         self.items(&arm.body.items, &conds);
                     }
                     if let Some(body) = &i.otherwise {
@@ -323,7 +349,8 @@ impl Renderer<'_> {
                 && last + 1 != number
             {
                 // Markdown numbers a list from its first item: a gap needs a new list.
-                self.out.push_str("<!-- the document's numbering continues -->\n\n");
+                self.out
+                    .push_str("<!-- the document's numbering continues -->\n\n");
             }
             self.last_top = Some(number);
         }
@@ -341,7 +368,12 @@ impl Renderer<'_> {
         writeln!(self.out, "{pad}*{meta}.*\n").unwrap();
         if let Some(quote) = self.quote(&step.items) {
             for para in quote.split("\n\n") {
-                writeln!(self.out, "{pad}{}\n", para.replace('\n', &format!("\n{pad}"))).unwrap();
+                writeln!(
+                    self.out,
+                    "{pad}{}\n",
+                    para.replace('\n', &format!("\n{pad}"))
+                )
+                .unwrap();
             }
         }
         self.step_items(&step.items, &pad);
@@ -392,7 +424,10 @@ impl Renderer<'_> {
                             .iter()
                             .map(|a| {
                                 (
-                                    format!("If {}:", pattern_words(&m.param.value, &a.pattern, a.guard.as_ref())),
+                                    format!(
+                                        "If {}:",
+                                        pattern_words(&m.param.value, &a.pattern, a.guard.as_ref())
+                                    ),
                                     &a.body,
                                 )
                             })
@@ -404,7 +439,15 @@ impl Renderer<'_> {
                     let mut arms: Vec<(String, &Body)> = i
                         .arms
                         .iter()
-                        .map(|a| (format!("If `{}` holds when the run gets here:", inline(&a.code.text)), &a.body))
+                        .map(|a| {
+                            (
+                                format!(
+                                    "If `{}` holds when the run gets here:",
+                                    inline(&a.code.text)
+                                ),
+                                &a.body,
+                            )
+                        })
                         .collect();
                     if let Some(body) = &i.otherwise {
                         arms.push(("Otherwise:".to_owned(), body));
@@ -419,7 +462,12 @@ impl Renderer<'_> {
     /// The arm the parameters take: its quote, then its actions.
     fn decided(&mut self, body: &Body, pad: &str) {
         if let Some(quote) = self.quote(&body.items) {
-            writeln!(self.out, "{pad}{}\n", quote.replace('\n', &format!("\n{pad}"))).unwrap();
+            writeln!(
+                self.out,
+                "{pad}{}\n",
+                quote.replace('\n', &format!("\n{pad}"))
+            )
+            .unwrap();
         }
         self.step_items(&body.items, pad);
     }
@@ -454,7 +502,11 @@ impl Renderer<'_> {
                 if let Some(a) = &run.accept_exit {
                     notes.push(format!(
                         "exit codes {} count as success",
-                        a.codes.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+                        a.codes
+                            .iter()
+                            .map(i64::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ));
                 }
                 if !notes.is_empty() {
@@ -471,7 +523,13 @@ impl Renderer<'_> {
                     condition(&wait.until)
                 );
                 for g in &wait.give_up {
-                    write!(s, "; give up as \"{}\" when {} holds", g.name.value, condition(&g.code)).unwrap();
+                    write!(
+                        s,
+                        "; give up as \"{}\" when {} holds",
+                        g.name.value,
+                        condition(&g.code)
+                    )
+                    .unwrap();
                 }
                 if let Some(m) = &wait.message {
                     write!(s, "; otherwise: {}", m.value).unwrap();
@@ -479,10 +537,18 @@ impl Renderer<'_> {
                 writeln!(self.out, "{s}.\n").unwrap();
             }
             Action::Manual(m) => {
-                writeln!(self.out, "{pad}- [ ] {}\n", m.instruction.value.replace('\n', " ")).unwrap();
+                writeln!(
+                    self.out,
+                    "{pad}- [ ] {}\n",
+                    m.instruction.value.replace('\n', " ")
+                )
+                .unwrap();
             }
             Action::Require(c) => {
-                let mut s = format!("{pad}> **Before going on:** {} must hold", condition(&c.code));
+                let mut s = format!(
+                    "{pad}> **Before going on:** {} must hold",
+                    condition(&c.code)
+                );
                 if let Some(m) = &c.message {
                     write!(s, "; otherwise: {}", m.value).unwrap();
                 }
@@ -507,7 +573,11 @@ impl Renderer<'_> {
                 .unwrap();
             }
             Action::RestartShell(_) => {
-                writeln!(self.out, "{pad}*PowerShell is closed and a fresh session opened.*\n").unwrap();
+                writeln!(
+                    self.out,
+                    "{pad}*PowerShell is closed and a fresh session opened.*\n"
+                )
+                .unwrap();
             }
         }
     }
@@ -519,7 +589,9 @@ impl Renderer<'_> {
             Some(values) => code.render(|placeholder| {
                 let param = self.ast.items.iter().find_map(|i| match i {
                     Item::Param(p)
-                        if p.placeholder.as_ref().is_some_and(|t| t.value == placeholder.text) =>
+                        if p.placeholder
+                            .as_ref()
+                            .is_some_and(|t| t.value == placeholder.text) =>
                     {
                         Some(p)
                     }

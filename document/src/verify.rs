@@ -103,7 +103,13 @@ struct RunbookCommand<'a> {
 }
 
 /// Holds a runbook (`ast`, from `src`) against a page. The names are for messages.
-pub fn verify(ast: &Ast, src: &str, runbook_name: &str, page: &Page, page_name: &str) -> Verification {
+pub fn verify(
+    ast: &Ast,
+    src: &str,
+    runbook_name: &str,
+    page: &Page,
+    page_name: &str,
+) -> Verification {
     let lines = LineIndex::new(src);
     let mut ours = Vec::new();
     collect(&ast.items, None, "", &mut ours);
@@ -172,9 +178,7 @@ pub fn verify(ast: &Ast, src: &str, runbook_name: &str, page: &Page, page_name: 
     let mut from = 0;
     let mut commands = Vec::new();
     for (number, command) in expected {
-        let left_out = number
-            .as_deref()
-            .and_then(|n| left_out_reason(&marks, n));
+        let left_out = number.as_deref().and_then(|n| left_out_reason(&marks, n));
         let mut check = CommandCheck {
             step: number.clone(),
             code: command.code.clone(),
@@ -190,7 +194,9 @@ pub fn verify(ast: &Ast, src: &str, runbook_name: &str, page: &Page, page_name: 
         let same = |c: &RunbookCommand| c.doc == number.as_deref() && c.code == command.code;
         let where_ = number
             .as_deref()
-            .map_or("outside the numbered steps".to_owned(), |n| format!("step {n}"));
+            .map_or("outside the numbered steps".to_owned(), |n| {
+                format!("step {n}")
+            });
         let page_head = format!(
             "{page_name}:{}:{} ({where_})",
             command.at.line, command.at.column
@@ -248,10 +254,11 @@ pub fn verify(ast: &Ast, src: &str, runbook_name: &str, page: &Page, page_name: 
                     format!(
                         "{where_}: the page's command is not in the runbook; add `run {{ {} }}` to {}",
                         first_line(&command.code),
-                        number.as_deref().map_or(
-                            "a step without a `doc` number".to_owned(),
-                            |n| format!("the step with `doc {n}`")
-                        )
+                        number
+                            .as_deref()
+                            .map_or("a step without a `doc` number".to_owned(), |n| format!(
+                                "the step with `doc {n}`"
+                            ))
                     ),
                     format!(
                         "{runbook_name} ({})",
@@ -288,7 +295,10 @@ pub fn verify(ast: &Ast, src: &str, runbook_name: &str, page: &Page, page_name: 
 /// Sorts differences by page step number (`2` before `2.1` before `10`); those without one last.
 fn order_key(step: Option<&str>) -> Vec<u64> {
     match step {
-        Some(n) => n.split('.').map(|p| p.parse().unwrap_or(u64::MAX)).collect(),
+        Some(n) => n
+            .split('.')
+            .map(|p| p.parse().unwrap_or(u64::MAX))
+            .collect(),
         None => vec![u64::MAX],
     }
 }
@@ -468,7 +478,8 @@ impl Verification {
             out.push('\n');
         }
         let found = self.commands.iter().filter(|c| c.found.is_some()).count();
-        let left_out: Vec<&StepCheck> = self.steps.iter().filter(|s| s.left_out.is_some()).collect();
+        let left_out: Vec<&StepCheck> =
+            self.steps.iter().filter(|s| s.left_out.is_some()).collect();
         let mut summary = if self.verbatim {
             format!(
                 "{} replays {} verbatim: {found} of the page's {} commands in {} steps",
@@ -514,7 +525,13 @@ mod tests {
 
     fn check(runbook: &str) -> Verification {
         let compiled = tejun_grammar::compile(runbook).expect("compiles");
-        verify(&compiled.ast, runbook, "r.runbook", &Page::read(PAGE), "p.md")
+        verify(
+            &compiled.ast,
+            runbook,
+            "r.runbook",
+            &Page::read(PAGE),
+            "p.md",
+        )
     }
 
     #[test]
@@ -524,7 +541,10 @@ mod tests {
         );
         assert!(v.verbatim, "{}", v.text());
         assert_eq!(v.steps[2].left_out.as_deref(), Some("done by hand"));
-        assert!(v.text().contains("replays p.md verbatim: 2 of the page's 2 commands in 3 steps"));
+        assert!(
+            v.text()
+                .contains("replays p.md verbatim: 2 of the page's 2 commands in 3 steps")
+        );
     }
 
     #[test]
@@ -536,8 +556,14 @@ mod tests {
         let text = v.text();
         assert!(text.contains("--- p.md:5:9 (step 1)"), "{text}");
         assert!(text.contains("+++ r.runbook:3:11 (step `a`)"), "{text}");
-        assert!(text.contains("-Stop-CsWindowsService\n+Stop-CsWindowsService -Force"), "{text}");
-        assert!(text.contains("step 3 of the page (line 11) is not covered"), "{text}");
+        assert!(
+            text.contains("-Stop-CsWindowsService\n+Stop-CsWindowsService -Force"),
+            "{text}"
+        );
+        assert!(
+            text.contains("step 3 of the page (line 11) is not covered"),
+            "{text}"
+        );
     }
 
     #[test]
