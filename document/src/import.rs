@@ -658,4 +658,25 @@ mod tests {
         assert_eq!(runbook_name("000_a90e74dc91a9d0bd"), "a90e74dc91a9d0bd");
         assert_eq!(runbook_name("04-lync.ja"), "lync-ja");
     }
+
+    #[test]
+    fn bom_crlf_nbsp_and_full_width_text_survive() {
+        let page = "\u{feff}---\r\ntitle: 'ｻｰﾊﾞｰ'\r\nms:assetid: abc\r\n---\r\n\r\n# 更新\u{a0}手順\r\n\r\n1.  サービスを停止します。\u{a0}次を入力します：\r\n    \r\n        Stop-Service -Name \"ＡＢＣ\"\u{a0}-Force\r\n\r\n2.  完了です。\r\n";
+        let page = Page::read(page);
+        assert_eq!(page.title.as_deref(), Some("更新\u{a0}手順"));
+        let imported = import(&page, "p", None).unwrap_or_else(|e| panic!("{:?}", e.problems));
+        let runbook = &imported.runbook;
+        assert!(
+            runbook.contains("run { Stop-Service -Name \"ＡＢＣ\"\u{a0}-Force }"),
+            "{runbook}"
+        );
+        assert!(
+            runbook.contains("quote ja \"サービスを停止します。\u{a0}次を入力します：\""),
+            "{runbook}"
+        );
+        assert!(runbook.contains("source \"abc\""), "{runbook}");
+        let compiled = tejun_grammar::compile(runbook).unwrap();
+        let v = crate::verify::verify(&compiled.ast, runbook, "r", &page, "p");
+        assert!(v.verbatim, "{}", v.text());
+    }
 }

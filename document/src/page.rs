@@ -225,6 +225,13 @@ impl Reader {
                         self.updated = Some(date);
                         continue;
                     }
+                    // A bold line of its own that is not a command names what follows, as a
+                    // heading would (`**To fail over a pool**`).
+                    if let Some(strong) = &p.only_strong
+                        && !text::is_command(strong)
+                    {
+                        self.heading = Some(strong.trim_end_matches(':').to_owned());
+                    }
                     if self.procedures.is_empty() && !p.text.is_empty() {
                         self.intro.push(p.text.clone());
                     }
