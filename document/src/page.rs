@@ -6,7 +6,7 @@
 //! out as a runbook lays out a `run` block ([`tejun_grammar::code::layout`]); and, marked as
 //! inferred, a bold line of its own or inline code that starts with a cmdlet, a script or a
 //! command-line tool. A code block that shows output (`output`, `text`, `xml`, `json` fences,
-//! or one introduced by "output" / "出力") is not a command. Commands inside callouts are notes,
+//! or one introduced by a paragraph ending in a colon that mentions output / 出力) is not a command. Commands inside callouts are notes,
 //! not steps.
 
 use serde::Serialize;
@@ -228,7 +228,7 @@ impl Reader {
                     // A bold line of its own that is not a command names what follows, as a
                     // heading would (`**To fail over a pool**`).
                     if let Some(strong) = &p.only_strong
-                        && !text::is_command(strong)
+                        && !text::is_inferred_command(strong)
                     {
                         self.heading = Some(strong.trim_end_matches(':').to_owned());
                     }
@@ -344,7 +344,10 @@ fn step(item: &Item, number: String) -> Step {
                     continue;
                 }
                 inline_commands(p, None, &mut step.commands);
-                let own_line_command = p.only_strong.as_deref().is_some_and(text::is_command);
+                let own_line_command = p
+                    .only_strong
+                    .as_deref()
+                    .is_some_and(text::is_inferred_command);
                 if !own_line_command && !p.text.is_empty() {
                     step.text.push(p.text.clone());
                 }
@@ -396,7 +399,7 @@ fn step(item: &Item, number: String) -> Step {
                                 Block::Para(p)
                                     if p.only_strong
                                         .as_deref()
-                                        .is_none_or(|s| !text::is_command(s)) =>
+                                        .is_none_or(|s| !text::is_inferred_command(s)) =>
                                 {
                                     Some(p.text.clone())
                                 }
@@ -471,7 +474,7 @@ fn item_commands(item: &Item, branch: Option<usize>) -> Vec<Command> {
 /// The commands in a paragraph's text: a bold line of its own, and inline code.
 fn inline_commands(p: &Para, branch: Option<usize>, out: &mut Vec<Command>) {
     if let Some(strong) = &p.only_strong
-        && text::is_command(strong)
+        && text::is_inferred_command(strong)
     {
         out.push(Command {
             code: strong.trim().to_owned(),
@@ -482,7 +485,7 @@ fn inline_commands(p: &Para, branch: Option<usize>, out: &mut Vec<Command>) {
         return;
     }
     for (code, at) in &p.codes {
-        if text::is_command(code) {
+        if text::is_inferred_command(code) {
             out.push(Command {
                 code: code.trim().to_owned(),
                 at: *at,
@@ -502,7 +505,11 @@ fn shows_output(lang: Option<&str>, before: &str) -> bool {
     ) {
         return true;
     }
-    let before = before.to_lowercase();
+    // Only a paragraph that introduces the block ("The output resembles this:") counts.
+    let before = before.trim().to_lowercase();
+    if !before.ends_with([':', '：']) {
+        return false;
+    }
     before.contains("output")
         || before.contains("出力")
         || before.contains("returns")

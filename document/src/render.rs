@@ -342,7 +342,7 @@ impl Renderer<'_> {
         let (indent, number) = match parts.as_slice() {
             [parent, n] if self.last_top == Some(*parent) => ("    ", *n),
             [n, ..] => ("", *n),
-            [] => ("", self.last_top.map_or(1, |t| t + 1)),
+            [] => return self.unnumbered(step, only_if),
         };
         if indent.is_empty() {
             if let Some(last) = self.last_top
@@ -356,8 +356,25 @@ impl Renderer<'_> {
         }
         let marker = format!("{number}.");
         let pad = format!("{indent}    ");
-        write!(self.out, "{indent}{marker:<4}**{}**", step.title.value).unwrap();
+        write!(
+            self.out,
+            "{indent}{marker:<4}**{}**",
+            prose(&step.title.value)
+        )
+        .unwrap();
         self.out.push_str("\n\n");
+        self.step_body(step, only_if, &pad);
+    }
+
+    /// A step without a document number: a heading of its own, outside the numbered list, so
+    /// that import reads it back as a step without a number too.
+    fn unnumbered(&mut self, step: &Step, only_if: &[String]) {
+        self.break_list();
+        writeln!(self.out, "### {}\n", prose(&step.title.value)).unwrap();
+        self.step_body(step, only_if, "");
+    }
+
+    fn step_body(&mut self, step: &Step, only_if: &[String], pad: &str) {
         let mut meta = format!("Step `{}`", step.id.value);
         if let Some(on) = &step.on {
             write!(meta, ", on {}", target(&on.target)).unwrap();
@@ -371,12 +388,12 @@ impl Renderer<'_> {
                 writeln!(
                     self.out,
                     "{pad}{}\n",
-                    para.replace('\n', &format!("\n{pad}"))
+                    prose(para).replace('\n', &format!("\n{pad}"))
                 )
                 .unwrap();
             }
         }
-        self.step_items(&step.items, &pad);
+        self.step_items(&step.items, pad);
     }
 
     /// The quote in the chosen language, else the first.
@@ -465,7 +482,7 @@ impl Renderer<'_> {
             writeln!(
                 self.out,
                 "{pad}{}\n",
-                quote.replace('\n', &format!("\n{pad}"))
+                prose(&quote).replace('\n', &format!("\n{pad}"))
             )
             .unwrap();
         }
@@ -478,7 +495,7 @@ impl Renderer<'_> {
         for (label, body) in arms {
             writeln!(self.out, "{pad}- {label}\n").unwrap();
             if let Some(quote) = self.quote(&body.items) {
-                writeln!(self.out, "{inner}{}\n", quote.replace('\n', " ")).unwrap();
+                writeln!(self.out, "{inner}{}\n", prose(&quote).replace('\n', " ")).unwrap();
             }
             self.step_items(&body.items, &inner);
         }
@@ -540,7 +557,7 @@ impl Renderer<'_> {
                 writeln!(
                     self.out,
                     "{pad}- [ ] {}\n",
-                    m.instruction.value.replace('\n', " ")
+                    prose(&m.instruction.value).replace('\n', " ")
                 )
                 .unwrap();
             }
@@ -650,6 +667,19 @@ impl Renderer<'_> {
                 .map(|a| &a.body),
         )
     }
+}
+
+/// Text for people, with what markdown would read as markup escaped: `<Server FQDN>` stays
+/// text, not an HTML tag; `*`, `_`, backticks and brackets stay characters.
+fn prose(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if matches!(c, '\\' | '`' | '*' | '_' | '<' | '>' | '[' | ']') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn target(t: &TargetRef) -> String {

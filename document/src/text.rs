@@ -31,6 +31,16 @@ pub fn is_command(text: &str) -> bool {
         || (text.contains(' ') && TOOLS.contains(&first.to_ascii_lowercase().as_str()))
 }
 
+/// Whether text in running prose (a bold line of its own, inline code) is a command: it starts
+/// as [`is_command`] says, and it reads as a command line rather than a sentence about one — no
+/// Japanese or other wide characters, no full stop or colon at its end.
+pub fn is_inferred_command(text: &str) -> bool {
+    let text = text.trim();
+    is_command(text)
+        && !text.chars().any(crate::blocks::is_wide)
+        && !text.ends_with(['.', '。', ':', '：', '…'])
+}
+
 /// Command-line tools that procedure pages tell an operator to type, with arguments.
 const TOOLS: &[&str] = &[
     "net",
@@ -293,6 +303,13 @@ mod tests {
         assert!(!is_command("-Graceful"));
         assert!(!is_command("net"));
         assert!(!is_command("Lync-Server 2013 is"));
+        assert!(!is_inferred_command(
+            "Get-CsPoolUpgradeReadinessState コマンドレットを実行すると"
+        ));
+        assert!(!is_inferred_command("Run Stop-CsWindowsService."));
+        assert!(is_inferred_command(
+            "Stop-CsWindowsService -Graceful -Verbose"
+        ));
     }
 
     #[test]

@@ -6,7 +6,9 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use tejun_document::render::{Options, markdown};
 use tejun_document::{Page, import::import, verify::verify};
+use tejun_grammar::ast::{Action, Item};
 
 fn corpus() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/docs");
@@ -48,6 +50,20 @@ fn every_page_imports_checks_and_verifies() {
             "{stem}: the import does not replay the page:\n{}",
             verification.text()
         );
+        // The import rendered and imported again gives back its numbered steps and commands.
+        let rendered = markdown(&runbook, &Options::default());
+        let again = import(&Page::read(&rendered), &stem, None).unwrap_or_else(|e| {
+            panic!(
+                "{stem}: the rendered import does not import: {:?}",
+                e.problems
+            )
+        });
+        let again = tejun_grammar::compile(&again.runbook).unwrap();
+        assert_eq!(
+            numbered(&again.ast.items),
+            numbered(&runbook.ast.items),
+            "{stem}: import(render(import(page)))"
+        );
         let r = &imported.report;
         writeln!(
             figures,
@@ -66,4 +82,28 @@ fn every_page_imports_checks_and_verifies() {
         insta::assert_snapshot!(stem.clone(), imported.runbook);
     }
     insta::assert_snapshot!("figures", figures);
+}
+
+/// Each step with a number: its number, title and commands, branches included.
+fn numbered(items: &[Item]) -> Vec<(String, String, Vec<String>)> {
+    fn commands(items: &[Item], out: &mut Vec<String>) {
+        for item in items {
+            match item {
+                Item::Action(Action::Run(r)) => out.push(r.code.text.clone()),
+                Item::Match(m) => m.arms.iter().for_each(|a| commands(&a.body.items, out)),
+                _ => {}
+            }
+        }
+    }
+    items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Step(s) => s.doc.as_ref().map(|doc| {
+                let mut c = Vec::new();
+                commands(&s.items, &mut c);
+                (doc.value.clone(), s.title.value.clone(), c)
+            }),
+            _ => None,
+        })
+        .collect()
 }
