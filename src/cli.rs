@@ -64,6 +64,44 @@ pub(crate) enum Command {
     ///
     /// Exit status: 0 written, 1 the runbook has errors, 2 usage error or an invalid parameter.
     Render(RenderArgs),
+    /// Print a shell's completion script: subcommands, options, runbook files and (bash, fish)
+    /// the parameter names of the runbook on the line after `-p`.
+    ///
+    /// Install: bash `tejun completions bash > ~/.local/share/bash-completion/completions/tejun`;
+    /// zsh `tejun completions zsh > ~/.zfunc/_tejun`; fish `tejun completions fish >
+    /// ~/.config/fish/completions/tejun.fish`; PowerShell `tejun completions powershell >> $PROFILE`.
+    Completions(CompletionsArgs),
+    /// Write a man page for tejun and for each subcommand into a folder.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// The shells `completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Shell {
+    /// GNU bash.
+    Bash,
+    /// Z shell.
+    Zsh,
+    /// fish.
+    Fish,
+    /// PowerShell (7 and Windows PowerShell 5.1).
+    Powershell,
+    /// Elvish.
+    Elvish,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ManArgs {
+    /// The folder to write `tejun.1`, `tejun-run.1`, ... into; made when missing.
+    #[arg(value_name = "DIR", default_value = "man", value_hint = clap::ValueHint::DirPath)]
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 
 mod check_cmd;
 mod cli;
+mod completions_cmd;
 mod console;
 mod files;
 mod fmt_cmd;
@@ -44,6 +45,14 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // `tejun __params FILE`, which the completion scripts call, is not a subcommand: it stays out
+    // of `--help`, the man pages and the scripts themselves.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == "__params") {
+        return ExitCode::from(completions_cmd::params(
+            args.get(2).map(std::path::Path::new),
+        ));
+    }
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -71,6 +80,8 @@ fn main() -> ExitCode {
         cli::Command::Import(args) => import_cmd::run(&args, color),
         cli::Command::Verify(args) => verify_cmd::run(&args, color),
         cli::Command::Render(args) => render_cmd::run(&args, color),
+        cli::Command::Completions(args) => completions_cmd::completions(&args),
+        cli::Command::Man(args) => completions_cmd::man(&args),
     };
     ExitCode::from(code)
 }
