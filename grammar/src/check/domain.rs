@@ -8,7 +8,7 @@
 //! runbook's `required when` rules. Enumeration stops at [`MAX_WORLDS`] assignments: past that
 //! the answer is unknown and the checker says so instead of guessing.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt as _, HashSet, HashSetExt as _};
 
 use crate::ast::{Param, Requirement, TypeKind, Value};
 use crate::cond::Cond;
