@@ -6,6 +6,8 @@
 //! indentation of the rest. Line breaks become `\n`. A placeholder becomes a reference to its
 //! parameter's variable only in [`Code::render`]; the value itself never becomes code.
 
+use std::borrow::Cow;
+
 use crate::span::Span;
 
 /// The PowerShell code of a `run`, `require`, `ensure` or `skip if` block.
@@ -66,10 +68,15 @@ impl Code {
 /// Lays out a block's text: trims a one-liner; for several lines drops a blank first and last
 /// line and removes the indentation all non-blank lines share.
 pub fn layout(raw: &str) -> String {
-    if !raw.contains(['\n', '\r']) {
+    // Bytes, not chars: a search for one byte is much faster than one for a set of chars.
+    if !raw.bytes().any(|b| b == b'\n' || b == b'\r') {
         return raw.trim().to_owned();
     }
-    let normalized = raw.replace("\r\n", "\n").replace('\r', "\n");
+    let normalized: Cow<'_, str> = if raw.contains('\r') {
+        Cow::Owned(raw.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        Cow::Borrowed(raw)
+    };
     let mut lines: Vec<&str> = normalized.split('\n').collect();
     // The first line is the rest of the line holding `{`: keep it only when it has code.
     let first = lines.remove(0).trim();

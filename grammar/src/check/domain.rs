@@ -8,7 +8,7 @@
 //! runbook's `required when` rules. Enumeration stops at [`MAX_WORLDS`] assignments: past that
 //! the answer is unknown and the checker says so instead of guessing.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt as _, HashSet, HashSetExt as _};
 
 use crate::ast::{Param, Requirement, TypeKind, Value};
 use crate::cond::Cond;
@@ -154,14 +154,14 @@ impl<'a> Domains<'a> {
         // Each variable's domain, looked up once rather than once per assignment.
         let domains: Vec<&Vec<Option<Value>>> = vars.iter().map(|v| &self.domains[v]).collect();
         let mut index = vec![0usize; vars.len()];
+        // One buffer for every assignment's values, rather than one allocation each.
+        let mut values: Vec<&Option<Value>> = Vec::with_capacity(vars.len());
         for _ in 0..total {
+            values.clear();
+            values.extend(index.iter().zip(&domains).map(|(i, domain)| &domain[*i]));
             let world = World {
                 vars: &vars,
-                values: index
-                    .iter()
-                    .zip(&domains)
-                    .map(|(i, domain)| &domain[*i])
-                    .collect(),
+                values: &values,
             };
             let lookup = |name: &str| world.get(name);
             let required_ok = constraints
@@ -225,7 +225,7 @@ pub fn may_be_unset(param: &Param) -> bool {
 
 struct World<'w> {
     vars: &'w [&'w str],
-    values: Vec<&'w Option<Value>>,
+    values: &'w [&'w Option<Value>],
 }
 
 impl World<'_> {

@@ -5,7 +5,7 @@ mod domain;
 mod error;
 mod names;
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 
 pub use error::{CheckError, SuspiciousKind};
 

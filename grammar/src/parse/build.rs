@@ -989,6 +989,10 @@ impl Builder<'_> {
     }
 
     fn unescape(&mut self, s: &str, offset: usize) -> String {
+        // Most strings have no escape: one search instead of a push per character.
+        if !s.contains('\\') {
+            return s.to_owned();
+        }
         let mut out = String::with_capacity(s.len());
         let mut chars = s.char_indices().peekable();
         while let Some((i, c)) = chars.next() {
