@@ -7,7 +7,7 @@
 "use strict";
 
 const vscode = require("vscode");
-const { LanguageClient, TransportKind } = require("vscode-languageclient/node");
+const { LanguageClient } = require("vscode-languageclient/node");
 
 /** @type {LanguageClient | undefined} */
 let client;
@@ -22,7 +22,9 @@ function serverCommand() {
 
 async function start() {
   const command = serverCommand();
-  const run = { command, args: ["lsp"], transport: TransportKind.stdio };
+  // No `transport`: the client then talks over the child's stdin and stdout without adding the
+  // `--stdio` argument it adds for `TransportKind.stdio`; the command line is exactly `tejun lsp`.
+  const run = { command, args: ["lsp"] };
   client = new LanguageClient(
     "tejun",
     "tejun language server",
