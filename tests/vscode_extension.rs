@@ -107,6 +107,11 @@ fn ci_script_tests_the_grammar_and_packages_the_extension() {
         );
     }
 
+    assert!(
+        stdout.contains("regions: ") && stdout.contains(" end at the top level"),
+        "the grammar was not run over the repository's runbooks:\n{stdout}"
+    );
+
     assert!(vsix.is_file(), "ci.sh succeeded but wrote no {VSIX}");
     let entries = zip_entries(&vsix);
     for needed in [

@@ -28,7 +28,7 @@ step "npm ci (cache: $npm_config_cache)"
 # No dependency needs an install script (vsce-sign's is for signing, which packaging does not do).
 npm ci --prefer-offline --no-progress --ignore-scripts </dev/null
 
-step "grammar tests (test/grammar/*.runbook)"
+step "grammar tests: the annotated test/grammar/*.runbook, then every runbook and doc example of the repository"
 npm test </dev/null
 
 step "package (dist/tejun-0.1.0.vsix)"
