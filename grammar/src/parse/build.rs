@@ -34,9 +34,14 @@ pub(super) fn file(
             span: raw_span(&p),
         })
         .collect::<Vec<_>>();
+    // Where each comment ends once its trailing spaces and tabs are left off: `span` trims those
+    // before it looks for a comment to step over.
     let mut comment_ends: Vec<(usize, usize)> = comments
         .iter()
-        .map(|c| (c.span.end, c.span.start))
+        .map(|c| {
+            let text = c.text.trim_end_matches([' ', '\t', '\u{FEFF}']);
+            (c.span.start + text.len(), c.span.start)
+        })
         .collect();
     comment_ends.sort_unstable();
     let mut builder = Builder {
