@@ -30,13 +30,8 @@ pub(crate) fn run(args: &RenderArgs, color: bool) -> u8 {
     } else {
         match resolve_params(runbook, &args.params, false) {
             Ok(values) => Some(
-                runbook
-                    .params()
-                    .filter_map(|p| {
-                        values
-                            .get(&p.name.value)
-                            .map(|v| (p.name.value.clone(), v.clone()))
-                    })
+                tejun_runtime::Plan::variables(&values, runbook)
+                    .into_iter()
                     .collect::<HashMap<_, _>>(),
             ),
             Err(code) => return code,
