@@ -339,12 +339,12 @@ fn a_window_between_two_steps_of_a_loop_is_opened_once_per_item() {
         r#"runbook windows-per-item {
   param Servers: list(string)
 
-  window down from stop to start limit 1s
-    warn "the server has been down for a second"
+  window down from stop to start limit 3s
+    warn "the server has been down for three seconds"
 
   foreach server in Servers {
     step stop "Stop the server" {
-      run { if ($server -eq 'slow') { Start-Sleep -Milliseconds 1500 } }
+      run { if ($server -eq 'slow') { Start-Sleep -Milliseconds 4000 } }
     }
     step start "Start the server" {
       run { "start $server" }
