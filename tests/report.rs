@@ -10,8 +10,7 @@ mod common;
 #[path = "report/chromium.rs"]
 mod chromium;
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
 
 use common::{Case, text};
 
@@ -137,6 +136,7 @@ fn a_failed_run_highlights_the_failure_and_the_cleanup() {
     let cleanup = html
         .find("<li class=\"step finally")
         .expect("a finally block");
+    assert!(html[cleanup..].starts_with("<li class=\"step finally done\" data-step=\"finally\">"));
     assert!(html[cleanup..].contains("cleanup: bringing the site back"));
     assert!(cleanup > html.find("data-step=\"start\"").unwrap());
     assert!(html.contains("<li class=\"end failed\">"));
@@ -198,7 +198,7 @@ fn a_killed_run_is_interrupted_and_its_resume_takes_the_lock_over() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let started = Instant::now();
+    let started = std::time::Instant::now();
     let journal = loop {
         let journal = std::fs::read_dir(case.dir.path().join("state/runs"))
             .ok()
@@ -212,13 +212,13 @@ fn a_killed_run_is_interrupted_and_its_resume_takes_the_lock_over() {
             break journal;
         }
         assert!(
-            started.elapsed() < Duration::from_secs(120),
+            started.elapsed() < std::time::Duration::from_secs(120),
             "the run never reached its second step"
         );
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(std::time::Duration::from_millis(20));
     };
     // Let the command's first line reach the transcript, then kill tejun and its PowerShell.
-    std::thread::sleep(Duration::from_millis(500));
+    std::thread::sleep(std::time::Duration::from_millis(500));
     child.kill().unwrap();
     child.wait().unwrap();
     let shell: serde_json::Value = journal
@@ -430,9 +430,5 @@ fn the_page_loads_in_headless_chromium_with_no_error_and_no_request() {
         "{} bytes",
         loaded.screenshot.len()
     );
-    std::fs::write(
-        Path::new(&case.dir.path()).join("shot.png"),
-        &loaded.screenshot,
-    )
-    .unwrap();
+    std::fs::write(case.dir.path().join("shot.png"), &loaded.screenshot).unwrap();
 }

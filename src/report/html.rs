@@ -155,12 +155,14 @@ impl Page<'_> {
         rows.push(("Time running", duration(t.run_ms)));
         rows.push((
             "Sessions",
-            format!(
-                "{} (the run and {} resume{})",
-                t.sessions,
-                t.sessions.saturating_sub(1),
-                if t.sessions == 2 { "" } else { "s" }
-            ),
+            match t.sessions {
+                0 | 1 => format!("{} (no resume)", t.sessions),
+                n => format!(
+                    "{n} (the run and {} resume{})",
+                    n - 1,
+                    if n == 2 { "" } else { "s" }
+                ),
+            },
         ));
         let total = model.start.as_ref().map_or(0, |s| s.steps);
         rows.push((
@@ -363,12 +365,12 @@ impl Page<'_> {
             attr(&w.limit)
         );
         if let Some(m) = &w.message {
-            let _ = writeln!(
-                self.out,
-                "<p class=\"{}\">warning text: {}</p>",
-                if w.warned { "warned" } else { "quiet" },
-                text(m)
-            );
+            let (class, said) = if w.warned {
+                ("warned", "warned")
+            } else {
+                ("quiet", "its warning (not given)")
+            };
+            let _ = writeln!(self.out, "<p class=\"{class}\">{said}: {}</p>", text(m));
         }
         self.out.push_str("</div>\n");
     }
@@ -461,7 +463,23 @@ impl Page<'_> {
     }
 
     fn step(&mut self, s: &Step) {
-        let status = s.status.as_deref().unwrap_or("unfinished");
+        // The cleanup has no `step_end`: its commands say how it went.
+        let cleanup = s.finally.then(|| {
+            let ends: Vec<_> = s
+                .items
+                .iter()
+                .filter_map(|i| match i {
+                    Item::Command(c) => Some(c.end.as_ref().is_some_and(|e| e.succeeded)),
+                    Item::Note(_) => None,
+                })
+                .collect();
+            if ends.contains(&false) {
+                "failed"
+            } else {
+                "done"
+            }
+        });
+        let status = s.status.as_deref().or(cleanup).unwrap_or("unfinished");
         let class = if s.finally {
             format!("step finally {status}")
         } else {

@@ -376,11 +376,14 @@ impl Builder {
                     message: opt(e, "message"),
                     ..Window::default()
                 });
+                let deadline = s(e, "deadline");
+                let until = deadline
+                    .parse::<jiff::Timestamp>()
+                    .map_or(deadline, |t| t.strftime("%H:%M:%S UTC").to_string());
                 let text = format!(
-                    "window `{}` opened: limit {}, until {}",
+                    "window `{}` opened: limit {}, until {until}",
                     s(e, "window"),
                     s(e, "limit"),
-                    s(e, "deadline")
                 );
                 self.note_here(note(Tone::Info, text));
             }
