@@ -243,6 +243,47 @@ mod tests {
     }
 
     #[test]
+    fn a_large_journal_stays_within_the_page_bound() {
+        // 40 commands, each with a full tail of 1 KiB lines (200 KiB each, under the bound per
+        // command): 8 MiB recorded, of which the page inlines at most 4 MiB.
+        let dir = tempfile::tempdir().unwrap();
+        let line = "y".repeat(1023);
+        let tail: Vec<_> = (0..200)
+            .map(|_| serde_json::json!({"stream": "output", "text": line, "partial": false}))
+            .collect();
+        let mut journal =
+            String::from("{\"event\":\"run_start\",\"runbook\":\"big\",\"steps\":40}\n");
+        for i in 0..40 {
+            let step = format!("s{i}");
+            for event in [
+                serde_json::json!({"event": "step_start", "step": step, "title": "T"}),
+                serde_json::json!({"event": "command_start", "step": step, "code": "x", "attempt": 1}),
+                serde_json::json!({"event": "command", "step": step, "code": "x", "attempt": 1, "succeeded": true, "tail": tail}),
+                serde_json::json!({"event": "step_end", "step": step, "status": "done"}),
+            ] {
+                journal.push_str(&event.to_string());
+                journal.push('\n');
+            }
+        }
+        std::fs::write(dir.path().join("journal.jsonl"), journal).unwrap();
+        let options = Options {
+            transcript_href: "transcript.log".into(),
+            bounds: Bounds::default(),
+        };
+        let report = build("r", dir.path(), &options).unwrap();
+        let inlined = report.html.matches("<details class=\"output\"").count();
+        assert_eq!(inlined, 20, "4 MiB of 200 KiB outputs");
+        assert_eq!(
+            report
+                .html
+                .matches("the report already holds 3.9 MiB of output")
+                .count(),
+            20
+        );
+        assert!(report.html.len() < 5 * 1024 * 1024, "{}", report.html.len());
+    }
+
+    #[test]
     fn links_are_relative_and_encoded() {
         let dir = tempfile::tempdir().unwrap();
         let run = dir.path().join("state/runs/r 1");
