@@ -76,7 +76,19 @@ struct Browser {
 }
 
 impl Drop for Browser {
+    /// Asks Chromium to close (its helper processes end with it), and kills it when it does not
+    /// within a few seconds.
     fn drop(&mut self) {
+        let _ = self
+            .to
+            .write_all(b"{\"id\":999999,\"method\":\"Browser.close\"}\0");
+        let give_up = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < give_up {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
