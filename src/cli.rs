@@ -37,6 +37,12 @@ pub(crate) enum Command {
     Runs(RunsArgs),
     /// Show one run's journal.
     Show(ShowArgs),
+    /// Write one run as a self-contained HTML page: parameters (secrets masked), who confirmed
+    /// what and when, a timeline of steps and commands with durations, windows against their
+    /// limits, each command's output, failures, the cleanup and every resume.
+    ///
+    /// Exit status: 0 written, 2 unknown run, unreadable journal or unwritable output.
+    Report(ReportArgs),
     /// Lint runbooks: every `check` problem plus rules for safe, repeatable procedures.
     ///
     /// Exit status: 0 clean, 1 a problem at error level (warnings too with `--deny-warnings`),
@@ -234,6 +240,20 @@ pub(crate) struct ShowArgs {
     /// The run's id.
     #[arg(value_name = "RUN")]
     pub run: String,
+    /// Where run journals are kept.
+    #[arg(long, value_name = "DIR", default_value = ".tejun")]
+    pub state_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReportArgs {
+    /// The run's id (its folder under `.tejun/runs/`).
+    #[arg(value_name = "RUN")]
+    pub run: String,
+    /// Where to write the page; default: `report.html` in the run's folder, next to its
+    /// journal and transcript (which the page links to). `-` writes it to standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Where run journals are kept.
     #[arg(long, value_name = "DIR", default_value = ".tejun")]
     pub state_dir: PathBuf,

@@ -15,6 +15,8 @@ mod lint_pwsh;
 mod plan_cmd;
 mod plan_text;
 mod render_cmd;
+mod report;
+mod report_cmd;
 mod resume_cmd;
 mod run_cmd;
 mod runs_cmd;
@@ -75,6 +77,7 @@ fn main() -> ExitCode {
         cli::Command::Resume(args) => resume_cmd::run(&args, color),
         cli::Command::Runs(args) => runs_cmd::list(&args),
         cli::Command::Show(args) => runs_cmd::show(&args),
+        cli::Command::Report(args) => report_cmd::run(&args),
         cli::Command::Lint(args) => lint_cmd::run(&args, color),
         cli::Command::Fmt(args) => fmt_cmd::run(&args, color),
         cli::Command::Import(args) => import_cmd::run(&args, color),
