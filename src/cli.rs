@@ -64,6 +64,13 @@ pub(crate) enum Command {
     ///
     /// Exit status: 0 written, 1 the runbook has errors, 2 usage error or an invalid parameter.
     Render(RenderArgs),
+    /// Serve the language server protocol over standard input and output, for editors:
+    /// diagnostics as you type and lint on save, hover, go to definition, references, the
+    /// outline, formatting, completion and quick fixes (docs/lsp.md).
+    ///
+    /// Exit status: 0 after the client's `shutdown` and `exit`, 1 when it exits without
+    /// `shutdown`.
+    Lsp,
 }
 
 #[derive(Debug, Args)]

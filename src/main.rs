@@ -11,6 +11,7 @@ mod input;
 mod lint_cmd;
 mod lint_format;
 mod lint_pwsh;
+mod lsp;
 mod plan_cmd;
 mod plan_text;
 mod render_cmd;
@@ -71,6 +72,7 @@ fn main() -> ExitCode {
         cli::Command::Import(args) => import_cmd::run(&args, color),
         cli::Command::Verify(args) => verify_cmd::run(&args, color),
         cli::Command::Render(args) => render_cmd::run(&args, color),
+        cli::Command::Lsp => lsp::run(),
     };
     ExitCode::from(code)
 }
