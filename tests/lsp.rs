@@ -624,3 +624,48 @@ fn lint_on_save_adds_the_rules_and_powershell_syntax() {
     assert_eq!(clean["params"]["diagnostics"], json!([]), "{clean}");
     assert!(server.shut_down().success());
 }
+
+#[test]
+fn without_pwsh_lint_on_save_runs_the_other_rules_and_says_so_once() {
+    let home = tempfile::tempdir().unwrap();
+    // No pwsh on PATH, nor in `~/.dotnet/tools`.
+    let mut server = Server::start_with(|command| {
+        command
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", home.path());
+    });
+    let uri = "file:///tmp/nopwsh.runbook";
+    let text = RUNBOOK.replace(
+        "    ensure { (Get-Service w3svc).Status -eq 'Running' }\n",
+        "",
+    );
+    server.open(uri, &text);
+    assert_eq!(server.diagnostics(uri, |_| true), Vec::<Value>::new());
+    for _ in 0..2 {
+        server.notify(
+            "textDocument/didSave",
+            json!({ "textDocument": { "uri": uri }, "text": text }),
+        );
+        let found = server.diagnostics(uri, |d| !d.is_empty());
+        let codes: Vec<&str> = found.iter().map(|d| d["code"].as_str().unwrap()).collect();
+        assert_eq!(codes, ["TJ003"], "{found:#?}");
+    }
+    let said = server.wait("a message about PowerShell", |m| {
+        m["method"] == "window/showMessage"
+    });
+    let message = said["params"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("TJ001")
+            && message.contains("dotnet tool install --global PowerShell --version 7.6.9"),
+        "{message}"
+    );
+    assert!(
+        !server
+            .pending
+            .iter()
+            .any(|m| m["method"] == "window/showMessage"),
+        "said more than once: {:#?}",
+        server.pending
+    );
+    assert!(server.shut_down().success());
+}
