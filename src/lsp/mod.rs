@@ -15,6 +15,8 @@ mod lint;
 mod navigate;
 mod outline;
 mod position;
+#[cfg(test)]
+mod robustness;
 mod server;
 mod transport;
 
