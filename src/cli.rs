@@ -79,6 +79,13 @@ pub(crate) enum Command {
     Completions(CompletionsArgs),
     /// Write a man page for tejun and for each subcommand into a folder.
     Man(ManArgs),
+    /// Serve the language server protocol over standard input and output, for editors:
+    /// diagnostics as you type and lint on save, hover, go to definition, references, the
+    /// outline, formatting, completion and quick fixes (docs/lsp.md).
+    ///
+    /// Exit status: 0 after the client's `shutdown` and `exit`, 1 when it exits without
+    /// `shutdown`.
+    Lsp,
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,7 @@ mod input;
 mod lint_cmd;
 mod lint_format;
 mod lint_pwsh;
+mod lsp;
 mod plan_cmd;
 mod plan_text;
 mod render_cmd;
@@ -85,6 +86,7 @@ fn main() -> ExitCode {
         cli::Command::Render(args) => render_cmd::run(&args, color),
         cli::Command::Completions(args) => completions_cmd::completions(&args),
         cli::Command::Man(args) => completions_cmd::man(&args),
+        cli::Command::Lsp => lsp::run(),
     };
     ExitCode::from(code)
 }

@@ -17,6 +17,7 @@ pub use visible::visible;
 use crate::check::CheckError;
 use crate::parse::ParseError;
 use crate::span::Span;
+use crate::suggestion::Suggestion;
 
 /// Any problem found in a runbook: a parse error or a check finding.
 #[derive(Debug, Clone, Error, Diagnostic)]
@@ -68,6 +69,23 @@ impl Problem {
     /// The help text: what to write instead.
     pub fn help_str(&self) -> Option<String> {
         Diagnostic::help(self).map(|h| h.to_string())
+    }
+
+    /// The replacement a did-you-mean help names, when it names one.
+    pub fn suggestion(&self) -> Option<&Suggestion> {
+        match self {
+            Problem::Parse(
+                ParseError::Syntax { suggestion, .. } | ParseError::UnknownType { suggestion, .. },
+            ) => suggestion.as_deref(),
+            Problem::Check(
+                CheckError::UnknownName { suggestion, .. }
+                | CheckError::Type { suggestion, .. }
+                | CheckError::UnfilledPlaceholder { suggestion, .. }
+                | CheckError::LoopSource { suggestion, .. }
+                | CheckError::Target { suggestion, .. },
+            ) => suggestion.as_ref(),
+            _ => None,
+        }
     }
 }
 

@@ -15,12 +15,14 @@ pub mod fmt;
 pub mod lint;
 pub mod parse;
 mod span;
+mod suggestion;
 
 pub use ast::Ast;
 pub use check::{CheckError, Runbook, check};
 pub use diagnostics::{Problem, Severity};
 pub use parse::{ParseError, parse};
 pub use span::Span;
+pub use suggestion::Suggestion;
 
 /// Parses and checks a runbook. On success the [`Runbook`] carries any warnings the checker found.
 ///

@@ -2,6 +2,7 @@ use miette::Diagnostic;
 use thiserror::Error;
 
 use crate::span::Span;
+use crate::suggestion::Suggestion;
 
 /// A problem the checker finds in a runbook that parses.
 #[derive(Debug, Clone, Error, Diagnostic)]
@@ -20,6 +21,8 @@ pub enum CheckError {
         /// What to write instead.
         #[help]
         help: String,
+        /// The replacement the help suggests, when it names one.
+        suggestion: Option<Suggestion>,
     },
     /// A name declared twice.
     #[error("{kind} `{name}` is declared twice")]
@@ -68,6 +71,8 @@ pub enum CheckError {
         /// What to write instead.
         #[help]
         help: String,
+        /// The replacement the help suggests, when it names one.
+        suggestion: Option<Suggestion>,
     },
     /// A `match` that leaves out some of the choice's values.
     #[error("`match {param}` does not cover {missing}")]
@@ -96,6 +101,8 @@ pub enum CheckError {
         /// What to write instead.
         #[help]
         help: String,
+        /// The replacement the help suggests, when it names one.
+        suggestion: Option<Suggestion>,
     },
     /// A parameter used where it may have no value.
     #[error("`{param}` may have no value here")]
@@ -152,6 +159,8 @@ pub enum CheckError {
         /// What to write instead.
         #[help]
         help: String,
+        /// The replacement the help suggests, when it names one.
+        suggestion: Option<Suggestion>,
     },
     /// `on TARGET` naming something that cannot hold a target's name.
     #[error("{message}")]
@@ -167,6 +176,8 @@ pub enum CheckError {
         /// What to write instead.
         #[help]
         help: String,
+        /// The replacement the help suggests, when it names one.
+        suggestion: Option<Suggestion>,
     },
     /// A loop variable whose name is already taken by a parameter or an enclosing loop.
     #[error("the loop variable `{name}` {reason}")]

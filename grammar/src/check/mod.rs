@@ -17,6 +17,7 @@ use crate::code::Code;
 use crate::cond::Cond;
 use crate::diagnostics::{Problem, Severity};
 use crate::span::Span;
+use crate::suggestion::Suggestion;
 use domain::{Domains, PathLit};
 
 /// A runbook that passed the checks: its branches can be resolved for any valid parameters.
@@ -364,6 +365,7 @@ impl<'a> Checker<'a> {
                 (TypeKind::Choice(options), Value::Str(s)) if !options.iter().any(|o| &o.value == s) => {
                     let allowed = names::quoted_list(options.iter().map(|o| o.value.as_str()));
                     self.push(CheckError::Type {
+                        suggestion: None,
                         message: format!("the default of `{name}` is not one of its choices"),
                         span: default.span,
                         label: "not a choice".into(),
@@ -371,6 +373,7 @@ impl<'a> Checker<'a> {
                     });
                 }
                 (kind, value) if !names::fits(kind, value) => self.push(CheckError::Type {
+                    suggestion: None,
                     message: format!("the default of `{name}` is not {}", names::a(kind.name())),
                     span: default.span,
                     label: format!("{} value", names::value_kind(value)),
@@ -690,6 +693,7 @@ impl<'a> Checker<'a> {
             TargetRef::Named(text) => {
                 if text.value.trim().is_empty() {
                     self.push(CheckError::Target {
+                        suggestion: None,
                         message: "an empty target name".into(),
                         span: text.span,
                         label: "empty".into(),
@@ -711,6 +715,8 @@ impl<'a> Checker<'a> {
                             .filter(|p| matches!(p.ty.kind, TypeKind::String | TypeKind::Choice(_)))
                             .map(|p| p.name.value.as_str()),
                     );
+                    let suggestion = names::closest(&name.value, &known)
+                        .map(|near| Suggestion::new(name.span, near));
                     let help = match names::closest(&name.value, &known) {
                         Some(near) => format!("did you mean `{near}`?"),
                         None => format!(
@@ -719,6 +725,7 @@ impl<'a> Checker<'a> {
                         ),
                     };
                     self.push(CheckError::Target {
+                        suggestion,
                         message: format!("unknown target variable `{}`", name.value),
                         span: name.span,
                         label: "neither a parameter nor a loop variable".into(),
@@ -737,6 +744,7 @@ impl<'a> Checker<'a> {
                         format!("declare it as `param {}: string`", param.name.value)
                     };
                     self.push(CheckError::Target {
+                        suggestion: None,
                         message: format!(
                             "`on {}` needs a target's name, but `{}` is {}",
                             name.value,
@@ -762,11 +770,14 @@ impl<'a> Checker<'a> {
                 .filter(|p| p.ty.kind == TypeKind::List)
                 .map(|p| p.name.value.as_str())
                 .collect();
+            let suggestion =
+                names::closest(&name.value, &lists).map(|near| Suggestion::new(name.span, near));
             let help = match names::closest(&name.value, &lists) {
                 Some(near) => format!("did you mean `{near}`?"),
                 None => format!("declare the list: `param {}: list(string)`", name.value),
             };
             self.push(CheckError::LoopSource {
+                suggestion,
                 message: format!("unknown list `{}`", name.value),
                 span: name.span,
                 label: "not declared in this runbook".into(),
@@ -777,6 +788,7 @@ impl<'a> Checker<'a> {
         self.written_as_declared(name, param);
         if param.ty.kind != TypeKind::List {
             self.push(CheckError::LoopSource {
+                suggestion: None,
                 message: format!(
                     "`foreach {} in {}` goes over {}, not a list",
                     f.var.value,
@@ -900,6 +912,7 @@ impl<'a> Checker<'a> {
             }
             if let Some(owner) = self.loop_placeholders.get(ph.text.as_str()).copied() {
                 self.push(CheckError::UnfilledPlaceholder {
+                    suggestion: None,
                     text: ph.text.clone(),
                     span: ph.span,
                     help: format!(
@@ -915,6 +928,7 @@ impl<'a> Checker<'a> {
                 None if follows_a_name(code, ph) => {
                     let inner = ph.text.trim_start_matches('<').trim_end_matches('>');
                     self.push(CheckError::UnfilledPlaceholder {
+                        suggestion: None,
                         text: ph.text.clone(),
                         span: ph.span,
                         help: format!(
@@ -925,6 +939,8 @@ impl<'a> Checker<'a> {
                 }
                 None => {
                     let declared: Vec<&str> = self.placeholders.keys().copied().collect();
+                    let suggestion = names::closest(&ph.text, &declared)
+                        .map(|near| Suggestion::new(ph.span, near));
                     let help = match names::closest(&ph.text, &declared) {
                         Some(near) => format!(
                             "did you mean `{near}`? Otherwise declare the parameter that fills it: `param Name: string placeholder \"{}\"`",
@@ -936,6 +952,7 @@ impl<'a> Checker<'a> {
                         ),
                     };
                     self.push(CheckError::UnfilledPlaceholder {
+                        suggestion,
                         text: ph.text.clone(),
                         span: ph.span,
                         help,
@@ -1001,6 +1018,7 @@ impl<'a> Checker<'a> {
                 if let Some(p) = self.lookup(param) {
                     if p.ty.kind != TypeKind::Bool {
                         self.push(CheckError::Type {
+                            suggestion: None,
                             message: format!(
                                 "`{}` is {}, not a bool",
                                 param.value,
@@ -1024,6 +1042,7 @@ impl<'a> Checker<'a> {
         let Some(p) = self.lookup(param) else { return };
         if p.ty.kind == TypeKind::Secret {
             self.push(CheckError::Type {
+                suggestion: None,
                 message: format!("the secret `{}` cannot be used in a condition", param.value),
                 span: param.span,
                 label: "secret".into(),
@@ -1039,6 +1058,8 @@ impl<'a> Checker<'a> {
                     if !options.iter().any(|o| &o.value == s) =>
                 {
                     let allowed: Vec<&str> = options.iter().map(|o| o.value.as_str()).collect();
+                    let suggestion = names::closest(s, &allowed)
+                        .map(|near| Suggestion::quoted(value.span, near));
                     let help = match names::closest(s, &allowed) {
                         Some(near) => format!("did you mean \"{near}\"?"),
                         None => format!(
@@ -1048,6 +1069,7 @@ impl<'a> Checker<'a> {
                         ),
                     };
                     self.push(CheckError::Type {
+                        suggestion,
                         message: format!("\"{s}\" is not a choice of `{}`", param.value),
                         span: value.span,
                         label: "never equal".into(),
@@ -1055,6 +1077,7 @@ impl<'a> Checker<'a> {
                     });
                 }
                 (kind, v) if !names::fits(kind, v) => self.push(CheckError::Type {
+                    suggestion: None,
                     message: format!(
                         "`{}` is {}, compared here with a {} value",
                         param.value,
@@ -1076,6 +1099,7 @@ impl<'a> Checker<'a> {
     fn written_as_declared(&mut self, name: &Name, param: &Param) {
         if param.name.value != name.value {
             self.push(CheckError::UnknownName {
+                suggestion: None,
                 kind: "parameter",
                 name: name.value.clone(),
                 span: name.span,
@@ -1094,11 +1118,14 @@ impl<'a> Checker<'a> {
             .values()
             .map(|p| p.name.value.as_str())
             .collect();
+        let suggestion =
+            names::closest(&name.value, &declared).map(|near| Suggestion::new(name.span, near));
         let help = match names::closest(&name.value, &declared) {
             Some(near) => format!("did you mean `{near}`?"),
             None => format!("declare it: `param {}: string`", name.value),
         };
         self.push(CheckError::UnknownName {
+            suggestion,
             kind: "parameter",
             name: name.value.clone(),
             span: name.span,
@@ -1140,6 +1167,7 @@ impl<'a> Checker<'a> {
         };
         let TypeKind::Choice(options) = &param.ty.kind else {
             self.push(CheckError::Type {
+                suggestion: None,
                 message: format!(
                     "`match` needs a choice parameter; `{}` is {}",
                     m.param.value,
@@ -1169,6 +1197,8 @@ impl<'a> Checker<'a> {
                 for v in vs {
                     if !options.iter().any(|o| o.value == v.value) {
                         let allowed: Vec<&str> = options.iter().map(|o| o.value.as_str()).collect();
+                        let suggestion = names::closest(&v.value, &allowed)
+                            .map(|near| Suggestion::quoted(v.span, near));
                         let help = match names::closest(&v.value, &allowed) {
                             Some(near) => format!("did you mean \"{near}\"?"),
                             None => format!(
@@ -1178,6 +1208,7 @@ impl<'a> Checker<'a> {
                             ),
                         };
                         self.push(CheckError::Type {
+                            suggestion,
                             message: format!(
                                 "\"{}\" is not a choice of `{}`",
                                 v.value, m.param.value
@@ -1390,11 +1421,14 @@ impl<'a> Checker<'a> {
             return Some(i);
         }
         let ids: Vec<&str> = self.steps.iter().map(|s| s.id.value.as_str()).collect();
+        let suggestion =
+            names::closest(&name.value, &ids).map(|near| Suggestion::new(name.span, near));
         let help = match names::closest(&name.value, &ids) {
             Some(near) => format!("did you mean `{near}`?"),
             None => "name a step declared in this runbook".into(),
         };
         self.push(CheckError::UnknownName {
+            suggestion,
             kind: "step",
             name: name.value.clone(),
             span: name.span,

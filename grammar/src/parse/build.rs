@@ -9,6 +9,7 @@ use crate::ast::*;
 use crate::code::{Code, Placeholder};
 use crate::cond::Cond;
 use crate::span::Span;
+use crate::suggestion::Suggestion;
 
 type P<'i> = Pair<'i, Rule>;
 
@@ -339,6 +340,7 @@ impl Builder<'_> {
                         name: format!("list({})", element.as_str()),
                         span,
                         help: "lists hold text: write `list(string)`".to_owned(),
+                        suggestion: Some(Box::new(Suggestion::new(span, "list(string)"))),
                     });
                 }
                 TypeKind::List
@@ -355,7 +357,8 @@ impl Builder<'_> {
                         .iter()
                         .min_by_key(|t| strsim::damerau_levenshtein(other, t))
                         .copied();
-                    let help = match near.filter(|t| strsim::damerau_levenshtein(other, t) <= 2) {
+                    let near = near.filter(|t| strsim::damerau_levenshtein(other, t) <= 2);
+                    let help = match near {
                         Some("choice") => "did you mean `choice(\"a\", \"b\")`?".to_owned(),
                         Some(t) => format!("did you mean `{t}`?"),
                         None => "the types are `string`, `int`, `bool`, `path`, `secret` and `choice(\"a\", \"b\")`"
@@ -365,6 +368,10 @@ impl Builder<'_> {
                         name: other.to_owned(),
                         span,
                         help,
+                        // A choice needs its values, which only the author knows.
+                        suggestion: near
+                            .filter(|t| *t != "choice")
+                            .map(|t| Box::new(Suggestion::new(span, t))),
                     });
                     TypeKind::String
                 }

@@ -3,6 +3,7 @@ use thiserror::Error;
 
 use super::Encoding;
 use crate::span::Span;
+use crate::suggestion::Suggestion;
 
 /// A problem that stops a runbook from being read.
 #[derive(Debug, Clone, Error, Diagnostic)]
@@ -21,6 +22,9 @@ pub enum ParseError {
         /// What to write instead.
         #[help]
         help: Option<String>,
+        /// The replacement the help suggests, when it names one (boxed: errors travel in
+        /// `Result`s, which it would make larger for every caller).
+        suggestion: Option<Box<Suggestion>>,
     },
     /// The file is not UTF-8 text: not UTF-8, or with NUL bytes.
     #[error("{encoding}")]
@@ -77,6 +81,9 @@ pub enum ParseError {
         /// What to write instead.
         #[help]
         help: String,
+        /// The replacement the help suggests, when it names one (boxed: errors travel in
+        /// `Result`s, which it would make larger for every caller).
+        suggestion: Option<Box<Suggestion>>,
     },
     /// A value that is out of range: a date, a duration or a number.
     #[error("{message}")]

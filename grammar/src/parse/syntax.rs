@@ -6,6 +6,7 @@ use pest::error::{Error, ErrorVariant, InputLocation};
 
 use super::{ParseError, Rule};
 use crate::span::Span;
+use crate::suggestion::Suggestion;
 
 /// Keywords that may start an item, for "did you mean" suggestions.
 const ITEM_KEYWORDS: &[&str] = &[
@@ -103,7 +104,12 @@ pub(super) fn convert(error: &Error<Rule>, src: &str) -> ParseError {
         format!("expected {list}")
     };
     let help = suggest(src, pos, &expected, in_powershell);
-    syntax(src, pos, message, label, help)
+    let keyword = keyword_suggestion(src, pos, &expected, help.as_deref());
+    let mut error = syntax(src, pos, message, label, help);
+    if let ParseError::Syntax { suggestion, .. } = &mut error {
+        *suggestion = keyword.map(Box::new);
+    }
+    error
 }
 
 fn syntax(
@@ -122,6 +128,7 @@ fn syntax(
         span: Span::new(pos, end),
         label,
         help,
+        suggestion: None,
     }
 }
 
@@ -132,6 +139,45 @@ fn limit_help(message: &str) -> String {
     } else {
         "check the syntax near this point against docs/language.md".into()
     }
+}
+
+/// The keyword a misspelled word at `pos` stands for, as a replacement of the word: the
+/// did-you-mean of [`suggest`], for tools that apply it.
+fn keyword_suggestion(
+    src: &str,
+    pos: usize,
+    expected: &BTreeSet<String>,
+    help: Option<&str>,
+) -> Option<Suggestion> {
+    if !help?.starts_with("did you mean") {
+        return None;
+    }
+    let word = keyword_word(&src[pos..]);
+    let keyword = misspelled_keyword(word, expected)?;
+    Some(Suggestion::new(Span::new(pos, pos + word.len()), keyword))
+}
+
+/// The word at the start of `rest`, as [`suggest`] reads it.
+fn keyword_word(rest: &str) -> &str {
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .unwrap_or(rest.len());
+    &rest[..end]
+}
+
+/// The expected keyword closest to `word`, when it is close enough to be a typo.
+fn misspelled_keyword(word: &str, expected: &BTreeSet<String>) -> Option<&'static str> {
+    if word.is_empty() {
+        return None;
+    }
+    ITEM_KEYWORDS
+        .iter()
+        .copied()
+        .filter(|k| expected.contains(&format!("`{k}`")))
+        .map(|k| (strsim::damerau_levenshtein(word, k), k))
+        .filter(|(d, k)| *d <= 2 && *d < k.len())
+        .min()
+        .map(|(_, k)| k)
 }
 
 /// What to write instead, from what was expected and what was found.
@@ -191,20 +237,8 @@ fn suggest(
             .collect();
         return Some(misplaced_keyword(&word, &head));
     }
-    if !word.is_empty() {
-        let keywords: Vec<&str> = ITEM_KEYWORDS
-            .iter()
-            .copied()
-            .filter(|k| expected.contains(&format!("`{k}`")))
-            .collect();
-        if let Some(best) = keywords
-            .iter()
-            .map(|k| (strsim::damerau_levenshtein(&word, k), *k))
-            .filter(|(d, k)| *d <= 2 && *d < k.len())
-            .min()
-        {
-            return Some(format!("did you mean `{}`?", best.1));
-        }
+    if let Some(keyword) = misspelled_keyword(&word, expected) {
+        return Some(format!("did you mean `{keyword}`?"));
     }
     if expected.contains("a string") && first.is_alphabetic() {
         return Some("put the text in double quotes: \"...\"".into());
